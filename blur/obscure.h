@@ -1,0 +1,35 @@
+/*
+ * Obscuring face regions directly on the decoded YUV planes.
+ */
+#ifndef CAMVEIL_OBSCURE_H
+#define CAMVEIL_OBSCURE_H
+
+#include "../util/image.h"
+#include "geom.h"
+
+enum obscure_mode {
+	OBSCURE_MASK,		/* opaque fill, not derived from the face: irreversible */
+	OBSCURE_PIXELATE,	/* at most 8 blocks across the face */
+	OBSCURE_BLUR,		/* strong blur */
+};
+
+struct obscure;
+
+/* Parse "mask", "pixelate", "blur"; -1 if unknown. */
+int obscure_mode_parse(const char *s);
+const char *obscure_mode_name(enum obscure_mode m);
+
+struct obscure *obscure_create(enum obscure_mode mode);
+void obscure_free(struct obscure **o);
+
+/*
+ * Hide the ellipse inscribed in region (already grown to the head),
+ * clipped to the image. Returns 0 or ERR_NOMEM (then the caller must
+ * fall back to obscure_full).
+ */
+int obscure_region(struct obscure *o, struct image *img, struct box region);
+
+/* Hide the whole frame (fail-closed): opaque fill of every plane. */
+void obscure_full(struct image *img);
+
+#endif

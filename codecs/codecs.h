@@ -1,0 +1,46 @@
+/*
+ * Things shared by the libav* wrappers: error translation, library
+ * log routing, and read-only views of a decoded frame for the rest of
+ * camveil (which never includes libav* headers itself).
+ */
+#ifndef CAMVEIL_CODECS_H
+#define CAMVEIL_CODECS_H
+
+#include <stdint.h>
+
+#include "../util/image.h"
+
+struct AVFrame;
+struct AVPacket;
+struct AVStream;
+
+/* Map an AVERROR to a camveil error code (util/err.h). */
+int codecs_err(int averror);
+
+/* Route libav* logging through camveil's log level; call once at start. */
+void codecs_init(void);
+
+/* Printable text for an AVERROR (static per thread). */
+const char *codecs_strerror(int averror);
+
+/* Borrow the planes of a decoded 8-bit planar YUV frame. */
+void codecs_frame_image(struct AVFrame *f, struct image *img);
+
+struct AVFrame *codecs_frame_alloc(void);
+void codecs_frame_free(struct AVFrame **f);
+/* Drop the frame's buffers; the struct stays usable. */
+void codecs_frame_unref(struct AVFrame *f);
+/* Make the frame's data writable (copies only if buffers are shared). */
+int codecs_frame_make_writable(struct AVFrame *f);
+/* Move src's references into dst (dst must be empty); src becomes empty. */
+void codecs_frame_move(struct AVFrame *dst, struct AVFrame *src);
+
+struct AVPacket *codecs_packet_alloc(void);
+void codecs_packet_free(struct AVPacket **p);
+void codecs_packet_unref(struct AVPacket *p);
+int codecs_packet_stream(const struct AVPacket *p);
+
+/* Frame time in seconds: f's pts in the time base of stream st. */
+double codecs_frame_seconds(const struct AVFrame *f, const struct AVStream *st);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * Demux stage: libavformat input. Finds the video stream to anonymize and
+ * exposes the others so the mux stage can copy (or deliberately drop) them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavformat/avformat.h>
+
+#include "../util/err.h"
+#include "codecs.h"
+#include "demux.h"
+
+struct demux {
+	AVFormatContext *fmt;
+	int video;
+};
+
+static char *
+fmt_cause(const char *url, const char *what, int averr)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s: %s: %s", url, what, codecs_strerror(averr)) < 0)
+		return NULL;
+	return s;
+}
+
+int
+demux_open(const char *url, struct demux **out, char **cause)
+{
+	struct demux *d;
+	int ret;
+
+	*out = NULL;
+	d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return ERR_NOMEM;
+	ret = avformat_open_input(&d->fmt, url, NULL, NULL);
+	if (ret < 0) {
+		*cause = fmt_cause(url, "cannot open input", ret);
+		goto fail;
+	}
+	ret = avformat_find_stream_info(d->fmt, NULL);
+	if (ret < 0) {
+		*cause = fmt_cause(url, "cannot read stream information", ret);
+		goto fail;
+	}
+	ret = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+	if (ret < 0) {
+		if (asprintf(cause, "%s: no video stream found", url) < 0)
+			*cause = NULL;
+		ret = AVERROR_STREAM_NOT_FOUND;
+		goto fail;
+	}
+	d->video = ret;
+	if (avcodec_find_decoder(d->fmt->streams[d->video]->codecpar->codec_id) == NULL) {
+		if (asprintf(cause, "%s: unsupported video codec '%s'", url,
+		    avcodec_get_name(d->fmt->streams[d->video]->codecpar->codec_id)) < 0)
+			*cause = NULL;
+		ret = AVERROR_DECODER_NOT_FOUND;
+		goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	avformat_close_input(&d->fmt);
+	free(d);
+	ret = codecs_err(ret);
+	return ret == ERR_EOF || ret == ERR_CORRUPT ? ERR_FORMAT : ret;
+}
+
+void
+demux_free(struct demux **d)
+{
+	if (d == NULL || *d == NULL)
+		return;
+	avformat_close_input(&(*d)->fmt);
+	free(*d);
+	*d = NULL;
+}
+
+int
+demux_read(struct demux *d, struct AVPacket *pkt)
+{
+	return codecs_err(av_read_frame(d->fmt, pkt));
+}
+
+int
+demux_video_index(const struct demux *d)
+{
+	return d->video;
+}
+
+int
+demux_nb_streams(const struct demux *d)
+{
+	return (int)d->fmt->nb_streams;
+}
+
+struct AVStream *
+demux_stream(const struct demux *d, int index)
+{
+	return d->fmt->streams[index];
+}
+
+struct AVFormatContext *
+demux_context(const struct demux *d)
+{
+	return d->fmt;
+}
+
+int
+demux_is_audio(const struct demux *d, int index)
+{
+	return d->fmt->streams[index]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+}
+
+int
+demux_is_video(const struct demux *d, int index)
+{
+	return d->fmt->streams[index]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+}
+
+int64_t
+demux_frame_estimate(const struct demux *d)
+{
+	AVStream *st = d->fmt->streams[d->video];
+	AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
+
+	if (st->nb_frames > 0)
+		return st->nb_frames;
+	if (d->fmt->duration > 0 && fr.num > 0 && fr.den > 0)
+		return (int64_t)((double)d->fmt->duration / AV_TIME_BASE * av_q2d(fr) + 0.5);
+	return 0;
+}
+
+const char *
+demux_describe(const struct demux *d, int index, char *buf, int size)
+{
+	AVCodecParameters *p = d->fmt->streams[index]->codecpar;
+	const char *type = av_get_media_type_string(p->codec_type);
+
+	snprintf(buf, (size_t)size, "#%d %s %s", index, type ? type : "data",
+	    avcodec_get_name(p->codec_id));
+	return buf;
+}

@@ -1,0 +1,14 @@
+/*
+ * Subcommands of the camveil binary. Each takes the arguments after its
+ * name (argv[0] is the subcommand) and returns the process exit status:
+ * 0 success, 1 failure, 2 usage error.
+ */
+#ifndef CAMVEIL_CMD_H
+#define CAMVEIL_CMD_H
+
+int cmd_anonymize(int argc, char **argv);
+
+/* Parse a size with optional k/M/G suffix (powers of 1000). -1 on error. */
+long long cmd_parse_size(const char *s);
+
+#endif

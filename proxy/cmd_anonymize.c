@@ -1,0 +1,284 @@
+/*
+ * camveil anonymize: the file front-end of the pipeline. Parses options,
+ * finds the model, runs pipeline_run_file and reports a summary.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../blur/model.h"
+#include "../codecs/codecs.h"
+#include "../util/err.h"
+#include "../util/log.h"
+#include "cmd.h"
+#include "pipeline.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: camveil anonymize [options] INPUT OUTPUT\n"
+"\n"
+"Writes OUTPUT with every face in INPUT obscured: same frames, timestamps\n"
+"and audio. The container comes from OUTPUT's extension.\n"
+"\n"
+"Obscuring:\n"
+"  --mode MODE            mask (default; opaque, irreversible), pixelate, blur\n"
+"  --no-audio             drop audio streams (voices are personal data too)\n"
+"Detection:\n"
+"  --model FILE           YuNet ONNX model (default: search path, see docs)\n"
+"  --min-face PX          smallest face height to find, in pixels (default 16)\n"
+"  --threshold F          detector score threshold 0..1 (default 0.5)\n"
+"  --tiles-per-frame N    fine-scan tiles per frame for small faces (default 1)\n"
+"  --hold SEC             keep covering a lost face this long (default 1.0)\n"
+"  --lookback N           also cover new faces in the N frames before (default 8)\n"
+"  --detect-timeout MS    detection deadline per frame; late frames are fully\n"
+"                         obscured (default 10000)\n"
+"Encoding:\n"
+"  --codec NAME           libx264 (default) or libx265\n"
+"  --preset P             encoder preset (default medium)\n"
+"  --crf N                constant quality (encoder default if unset)\n"
+"  --bitrate B            target bitrate, e.g. 4M (instead of --crf)\n"
+"Output:\n"
+"  --json                 print the summary as JSON on stdout\n"
+"  -q, --quiet            no progress, warnings only\n"
+"  -v, --verbose          debug logging\n");
+}
+
+long long
+cmd_parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v *= 1e3; end++; break;
+	case 'm': case 'M': v *= 1e6; end++; break;
+	case 'g': case 'G': v *= 1e9; end++; break;
+	}
+	if (*end != '\0')
+		return -1;
+	return (long long)v;
+}
+
+static int
+parse_int(const char *opt, const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "camveil anonymize: %s: '%s' is not an integer in "
+		    "%d..%d\n", opt, s, lo, hi);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int
+parse_float(const char *opt, const char *s, double lo, double hi, float *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "camveil anonymize: %s: '%s' is not a number in "
+		    "%g..%g\n", opt, s, lo, hi);
+		return -1;
+	}
+	*out = (float)v;
+	return 0;
+}
+
+static void
+json_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(fp, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(fp, "\\u%04x", *s);
+		else
+			fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+int
+cmd_anonymize(int argc, char **argv)
+{
+	enum { O_MODE = 256, O_MODEL, O_MIN_FACE, O_THRESHOLD, O_TILES, O_HOLD,
+	    O_LOOKBACK, O_TIMEOUT, O_CODEC, O_PRESET, O_CRF, O_BITRATE,
+	    O_NO_AUDIO, O_JSON };
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "min-face", required_argument, NULL, O_MIN_FACE },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "tiles-per-frame", required_argument, NULL, O_TILES },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "lookback", required_argument, NULL, O_LOOKBACK },
+		{ "detect-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "codec", required_argument, NULL, O_CODEC },
+		{ "preset", required_argument, NULL, O_PRESET },
+		{ "crf", required_argument, NULL, O_CRF },
+		{ "bitrate", required_argument, NULL, O_BITRATE },
+		{ "no-audio", no_argument, NULL, O_NO_AUDIO },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pipeline_opts o;
+	struct pipeline_stats st;
+	const char *model_opt = NULL;
+	char model[PATH_MAX], *cause = NULL;
+	int c, json = 0, quiet = 0, ret, m;
+	long long br;
+
+	pipeline_defaults(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_MODE:
+			m = obscure_mode_parse(optarg);
+			if (m < 0) {
+				fprintf(stderr, "camveil anonymize: --mode: '%s' is not "
+				    "one of mask, pixelate, blur\n", optarg);
+				return 2;
+			}
+			o.mode = (enum obscure_mode)m;
+			break;
+		case O_MODEL:
+			model_opt = optarg;
+			break;
+		case O_MIN_FACE:
+			if (parse_int("--min-face", optarg, 4, 4096, &o.detect.min_face) < 0)
+				return 2;
+			break;
+		case O_THRESHOLD:
+			if (parse_float("--threshold", optarg, 0.05, 1, &o.detect.threshold) < 0)
+				return 2;
+			break;
+		case O_TILES:
+			if (parse_int("--tiles-per-frame", optarg, 0, 64,
+			    &o.detect.tiles_per_frame) < 0)
+				return 2;
+			break;
+		case O_HOLD:
+			if (parse_float("--hold", optarg, 0, 60, &o.track.hold) < 0)
+				return 2;
+			break;
+		case O_LOOKBACK:
+			if (parse_int("--lookback", optarg, 0, 64, &o.lookback) < 0)
+				return 2;
+			break;
+		case O_TIMEOUT:
+			if (parse_int("--detect-timeout", optarg, 1, 600000,
+			    &o.detect_timeout_ms) < 0)
+				return 2;
+			break;
+		case O_CODEC:
+			if (strcmp(optarg, "libx264") != 0 && strcmp(optarg, "libx265") != 0) {
+				fprintf(stderr, "camveil anonymize: --codec: '%s' is not "
+				    "libx264 or libx265\n", optarg);
+				return 2;
+			}
+			o.encode.codec = optarg;
+			break;
+		case O_PRESET:
+			o.encode.preset = optarg;
+			break;
+		case O_CRF:
+			if (parse_int("--crf", optarg, 0, 51, &o.encode.crf) < 0)
+				return 2;
+			break;
+		case O_BITRATE:
+			br = cmd_parse_size(optarg);
+			if (br < 10000) {
+				fprintf(stderr, "camveil anonymize: --bitrate: '%s' is not "
+				    "a bitrate such as 800k or 4M\n", optarg);
+				return 2;
+			}
+			o.encode.bitrate = br;
+			break;
+		case O_NO_AUDIO:
+			o.no_audio = 1;
+			break;
+		case O_JSON:
+			json = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			log_set_level(LOG_WARN);
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "camveil anonymize: expected INPUT and OUTPUT\n");
+		usage(stderr);
+		return 2;
+	}
+	if (o.encode.bitrate > 0 && o.encode.crf >= 0) {
+		fprintf(stderr, "camveil anonymize: --crf and --bitrate exclude each other\n");
+		return 2;
+	}
+	codecs_init();
+	ret = model_find(model_opt, model, sizeof model, &cause);
+	if (ret < 0) {
+		fprintf(stderr, "camveil anonymize: %s\n", cause ? cause : err_str(ret));
+		free(cause);
+		return 1;
+	}
+	o.detect.model = model;
+	o.progress = !quiet && !json && isatty(STDERR_FILENO);
+
+	ret = pipeline_run_file(&o, argv[optind], argv[optind + 1], &st, &cause);
+	if (ret < 0) {
+		fprintf(stderr, "camveil anonymize: %s\n", cause ? cause : err_str(ret));
+		free(cause);
+		return 1;
+	}
+	free(cause);
+	if (json) {
+		printf("{\"input\":");
+		json_str(stdout, argv[optind]);
+		printf(",\"output\":");
+		json_str(stdout, argv[optind + 1]);
+		printf(",\"mode\":\"%s\",\"frames\":%lld,\"faces\":%lld,"
+		    "\"face_regions\":%lld,\"fail_closed_frames\":%lld,"
+		    "\"decode_errors\":%lld,\"streams_copied\":%lld,"
+		    "\"streams_dropped\":%lld,\"seconds\":%.3f,\"fps\":%.2f,"
+		    "\"detect_ms_per_frame\":%.2f}\n",
+		    obscure_mode_name(o.mode), (long long)st.frames, (long long)st.faces,
+		    (long long)st.face_regions, (long long)st.fail_closed,
+		    (long long)st.decode_errors, (long long)st.streams_copied,
+		    (long long)st.streams_dropped, st.seconds,
+		    st.seconds > 0 ? st.frames / st.seconds : 0,
+		    st.frames > 0 ? st.detect_ms / st.frames : 0);
+	} else if (!quiet) {
+		fprintf(stderr, "%s: %lld frames, %lld faces (%lld regions) obscured, "
+		    "%lld fail-closed frames, %.1f s (%.1f fps)\n", argv[optind + 1],
+		    (long long)st.frames, (long long)st.faces, (long long)st.face_regions,
+		    (long long)st.fail_closed, st.seconds,
+		    st.seconds > 0 ? st.frames / st.seconds : 0);
+	}
+	return 0;
+}

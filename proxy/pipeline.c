@@ -1,0 +1,790 @@
+/*
+ * The pipeline scheduler (see pipeline.h for the shape).
+ *
+ * Detection runs on its own thread so that it overlaps with decoding and
+ * encoding: while the detector works on frame n, the caller decodes and
+ * scales frame n+1. Each job has a deadline; if the detector errors or is
+ * late, the frame is obscured whole (fail closed) and later frames are
+ * too until the detector is free again. A frame is never released before
+ * its detection result, or its fail-closed fill, has been applied.
+ *
+ * Faces are often first detected a few frames after they become visible
+ * (turning from profile, entering a tile). Frames are therefore held in a
+ * short look-back line after processing; when a new face is found, its
+ * cover is also applied to the held frames before them.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../blur/geom.h"
+#include "../codecs/codecs.h"
+#include "../codecs/decode.h"
+#include "../codecs/demux.h"
+#include "../codecs/mux.h"
+#include "../codecs/scale.h"
+#include "../util/err.h"
+#include "../util/log.h"
+#include "pipeline.h"
+
+#define MAX_DETS 512
+#define MAX_BOXES 256
+#define MAX_LOOKBACK 64
+
+/* Growth from YuNet's eyes-to-chin box to the whole head and hair. */
+#define HEAD_SIDE 0.25f
+#define HEAD_TOP 0.55f
+#define HEAD_BOTTOM 0.3f
+
+struct slot {
+	struct AVFrame *f;
+	double t;
+	uint64_t seq;		/* detection job id, 0 if never submitted */
+	double deadline;	/* monotonic seconds */
+};
+
+struct pipeline {
+	struct pipeline_opts o;
+	struct detect *det;
+	struct tracker *tr;
+	struct obscure *obs;
+	struct scale *sc;
+
+	/* Detection worker. mu guards everything down to quit. */
+	pthread_t thread;
+	int thread_started;
+	pthread_mutex_t mu;
+	pthread_cond_t job_cv, done_cv;
+	uint8_t *buf[2];
+	size_t buf_size;
+	int stride, bw, bh;
+	int job_buf, job_fw, job_fh;
+	uint64_t job_seq;	/* last submitted */
+	int has_job, running;	/* outstanding = has_job || running */
+	uint64_t res_seq;
+	int res_ret, res_n;
+	struct det res[MAX_DETS];
+	double res_ms;
+	int quit;
+
+	/* Caller side. */
+	struct slot cur;	/* scaled, detection pending */
+	int have_cur;
+	int cur_buf;		/* buffer cur was scaled into, -1 if none */
+	struct slot line[MAX_LOOKBACK + 1];	/* processed, oldest first */
+	int nline;
+	int flushing;
+	uint32_t max_id;	/* highest track id already applied */
+	struct det dets[MAX_DETS];
+	struct track_box boxes[MAX_BOXES];
+	struct pipeline_stats st;
+};
+
+void
+pipeline_defaults(struct pipeline_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	detect_defaults(&o->detect);
+	track_defaults(&o->track);
+	o->mode = OBSCURE_MASK;
+	o->detect_timeout_ms = 10000;
+	o->lookback = 8;
+	o->encode.codec = "libx264";
+	o->encode.preset = "medium";
+	o->encode.crf = -1;
+}
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct det *local = malloc(MAX_DETS * sizeof *local);
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		uint64_t seq;
+		int b, fw, fh, n = 0, ret;
+		double t0, ms;
+
+		while (!p->has_job && !p->quit)
+			pthread_cond_wait(&p->job_cv, &p->mu);
+		if (p->quit)
+			break;
+		seq = p->job_seq;
+		b = p->job_buf;
+		fw = p->job_fw;
+		fh = p->job_fh;
+		p->has_job = 0;
+		p->running = 1;
+		pthread_mutex_unlock(&p->mu);
+
+		t0 = now_mono();
+		ret = local == NULL ? ERR_NOMEM :
+		    detect_run(p->det, p->buf[b], p->stride, fw, fh, local, MAX_DETS, &n);
+		ms = (now_mono() - t0) * 1000;
+
+		pthread_mutex_lock(&p->mu);
+		p->running = 0;
+		p->res_seq = seq;
+		p->res_ret = ret;
+		p->res_n = ret < 0 ? 0 : n;
+		if (p->res_n > 0)
+			memcpy(p->res, local, (size_t)p->res_n * sizeof *local);
+		p->res_ms = ms;
+		pthread_cond_broadcast(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(local);
+	return NULL;
+}
+
+int
+pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cause)
+{
+	struct pipeline *p;
+	pthread_condattr_t ca;
+	int ret;
+
+	*out = NULL;
+	if (o->lookback < 0 || o->lookback > MAX_LOOKBACK) {
+		if (asprintf(cause, "lookback must be 0..%d frames", MAX_LOOKBACK) < 0)
+			*cause = NULL;
+		return ERR_INVAL;
+	}
+	p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return ERR_NOMEM;
+	p->o = *o;
+	p->cur_buf = -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->done_cv, &ca);
+	pthread_cond_init(&p->job_cv, NULL);
+	pthread_condattr_destroy(&ca);
+
+	ret = detect_create(&o->detect, &p->det, cause);
+	if (ret < 0)
+		goto fail;
+	p->tr = track_create(&o->track);
+	p->obs = obscure_create(o->mode);
+	p->sc = scale_create();
+	if (p->tr == NULL || p->obs == NULL || p->sc == NULL) {
+		ret = ERR_NOMEM;
+		goto fail;
+	}
+	if (pthread_create(&p->thread, NULL, worker_main, p) != 0) {
+		ret = ERR_NOMEM;
+		goto fail;
+	}
+	p->thread_started = 1;
+	*out = p;
+	return 0;
+fail:
+	pipeline_free(&p);
+	return ret;
+}
+
+void
+pipeline_free(struct pipeline **pp)
+{
+	struct pipeline *p;
+
+	if (pp == NULL || *pp == NULL)
+		return;
+	p = *pp;
+	if (p->thread_started) {
+		pthread_mutex_lock(&p->mu);
+		p->quit = 1;
+		pthread_cond_signal(&p->job_cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+	}
+	codecs_frame_free(&p->cur.f);
+	for (int i = 0; i < p->nline; i++)
+		codecs_frame_free(&p->line[i].f);
+	detect_free(&p->det);
+	track_free(&p->tr);
+	obscure_free(&p->obs);
+	scale_free(&p->sc);
+	free(p->buf[0]);
+	free(p->buf[1]);
+	pthread_cond_destroy(&p->job_cv);
+	pthread_cond_destroy(&p->done_cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	*pp = NULL;
+}
+
+/* Caller holds mu. */
+static int
+outstanding(const struct pipeline *p)
+{
+	return p->has_job || p->running;
+}
+
+/*
+ * Scale the current frame into the buffer the worker is not using.
+ * Returns the buffer index, or -1 (then the frame will fail closed).
+ */
+static int
+prepare_input(struct pipeline *p, struct AVFrame *f, int fw, int fh)
+{
+	int bw, bh, b, busy;
+	size_t need;
+
+	detect_input_size(p->det, fw, fh, &bw, &bh);
+	need = (size_t)bw * 3 * (size_t)bh;
+	pthread_mutex_lock(&p->mu);
+	busy = outstanding(p);
+	b = busy ? !p->job_buf : 0;
+	if (need > p->buf_size || bw != p->bw || bh != p->bh) {
+		/* Resizing would pull a buffer from under the worker. */
+		if (busy) {
+			pthread_mutex_unlock(&p->mu);
+			return -1;
+		}
+		for (int i = 0; i < 2; i++) {
+			uint8_t *nb = realloc(p->buf[i], need);
+
+			if (nb == NULL) {
+				pthread_mutex_unlock(&p->mu);
+				return -1;
+			}
+			p->buf[i] = nb;
+		}
+		p->buf_size = need;
+		p->bw = bw;
+		p->bh = bh;
+		p->stride = bw * 3;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (scale_to_bgr(p->sc, f, bw, bh, p->buf[b], p->stride) < 0)
+		return -1;
+	return b;
+}
+
+/* Submit the current frame's detection job if the worker is free. */
+static void
+submit_cur(struct pipeline *p, int fw, int fh)
+{
+	pthread_mutex_lock(&p->mu);
+	if (!outstanding(p) && p->cur_buf >= 0) {
+		p->job_buf = p->cur_buf;
+		p->job_fw = fw;
+		p->job_fh = fh;
+		p->job_seq++;
+		p->has_job = 1;
+		p->cur.seq = p->job_seq;
+		p->cur.deadline = now_mono() + p->o.detect_timeout_ms / 1000.0;
+		pthread_cond_signal(&p->job_cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+cover(struct pipeline *p, struct AVFrame *f, struct box face, int *failed)
+{
+	struct image img;
+	struct box head = geom_head(face, HEAD_SIDE, HEAD_TOP, HEAD_BOTTOM);
+
+	codecs_frame_image(f, &img);
+	if (obscure_region(p->obs, &img, head) < 0) {
+		obscure_full(&img);
+		*failed = 1;
+	}
+}
+
+/*
+ * Apply detection to the current frame: wait for its result (until its
+ * deadline), track, obscure, and move it into the look-back line.
+ */
+static int
+finish_cur(struct pipeline *p)
+{
+	struct slot s = p->cur;
+	struct image img;
+	int got = 0, n = 0, nb, created = 0, failed = 0, ret;
+
+	memset(&p->cur, 0, sizeof p->cur);
+	p->have_cur = 0;
+	if (s.seq != 0) {
+		struct timespec dl;
+
+		dl.tv_sec = (time_t)s.deadline;
+		dl.tv_nsec = (long)((s.deadline - (double)dl.tv_sec) * 1e9);
+		pthread_mutex_lock(&p->mu);
+		while (p->res_seq != s.seq) {
+			if (pthread_cond_timedwait(&p->done_cv, &p->mu, &dl) == ETIMEDOUT &&
+			    p->res_seq != s.seq)
+				break;
+		}
+		if (p->res_seq == s.seq) {
+			got = 1;
+			if (p->res_ret < 0) {
+				failed = 1;
+			} else {
+				n = p->res_n;
+				memcpy(p->dets, p->res, (size_t)n * sizeof *p->dets);
+			}
+			p->st.detect_ms += p->res_ms;
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (!got)
+		failed = 1;
+
+	ret = codecs_frame_make_writable(s.f);
+	if (ret < 0) {
+		codecs_frame_free(&s.f);
+		return ret;
+	}
+	codecs_frame_image(s.f, &img);
+	if (failed) {
+		obscure_full(&img);
+		p->st.fail_closed++;
+		log_debug("frame at %.3fs fully obscured: detection %s", s.t,
+		    s.seq == 0 ? "busy" : got ? "failed" : "late");
+	} else {
+		created = track_update(p->tr, s.t, p->dets, n);
+		nb = track_boxes(p->tr, p->boxes, MAX_BOXES);
+		for (int i = 0; i < nb; i++)
+			cover(p, s.f, p->boxes[i].box, &failed);
+		p->st.face_regions += nb;
+		/* New faces: also hide them in the held frames before this one. */
+		for (int i = 0; created > 0 && i < nb; i++) {
+			if (p->boxes[i].id <= p->max_id)
+				continue;
+			for (int k = 0; k < p->nline; k++) {
+				int unused = 0;
+
+				cover(p, p->line[k].f, geom_scale(p->boxes[i].box, 1.15f),
+				    &unused);
+			}
+		}
+		for (int i = 0; i < nb; i++)
+			if (p->boxes[i].id > p->max_id)
+				p->max_id = p->boxes[i].id;
+		if (failed)
+			p->st.fail_closed++;
+	}
+	s.seq = 0;
+	p->line[p->nline++] = s;
+	return 0;
+}
+
+int
+pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
+{
+	struct image img;
+	int ret, fw = 0, fh = 0, b = -1;
+
+	if (f != NULL) {
+		codecs_frame_image(f, &img);
+		fw = img.width;
+		fh = img.height;
+		/* Scale the new frame while the worker handles the current one. */
+		b = prepare_input(p, f, fw, fh);
+	}
+	if (p->have_cur) {
+		ret = finish_cur(p);
+		if (ret < 0)
+			return ret;
+	}
+	if (f == NULL) {
+		p->flushing = 1;
+		return 0;
+	}
+	p->cur.f = codecs_frame_alloc();
+	if (p->cur.f == NULL)
+		return ERR_NOMEM;
+	codecs_frame_move(p->cur.f, f);
+	p->cur.t = t;
+	p->cur.seq = 0;
+	p->cur_buf = b;
+	p->have_cur = 1;
+	submit_cur(p, fw, fh);
+	return 0;
+}
+
+int
+pipeline_pop(struct pipeline *p, struct AVFrame *f)
+{
+	if (p->nline == 0 || (!p->flushing && p->nline <= p->o.lookback))
+		return ERR_AGAIN;
+	codecs_frame_move(f, p->line[0].f);
+	codecs_frame_free(&p->line[0].f);
+	memmove(&p->line[0], &p->line[1], (size_t)(p->nline - 1) * sizeof p->line[0]);
+	p->nline--;
+	p->st.frames++;
+	return 0;
+}
+
+void
+pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *s)
+{
+	*s = p->st;
+	s->faces = track_total(p->tr);
+}
+
+/* ---- File to file --------------------------------------------------- */
+
+#define MAX_PENDING 4096	/* packets queued before the first video frame */
+
+struct filerun {
+	const struct pipeline_opts *o;
+	const char *in, *out;
+	struct demux *dmx;
+	struct decode *dec;
+	struct pipeline *pl;
+	struct encode *enc;
+	struct mux *mux;
+	int vidx;		/* input video stream */
+	int *map;		/* input stream -> output stream, -1 dropped */
+	int nstreams;
+	int started;		/* mux header written */
+	struct AVPacket **pending;
+	int npending;
+	struct AVFrame *frame;
+	struct AVPacket *pkt;
+	int64_t total_est;
+	double t0, last_progress;
+	struct pipeline_stats *st;
+};
+
+static void
+progress(struct filerun *r, int final)
+{
+	struct pipeline_stats s;
+	double now = now_mono(), el, fps;
+
+	if (!r->o->progress || (!final && now - r->last_progress < 0.5))
+		return;
+	r->last_progress = now;
+	pipeline_get_stats(r->pl, &s);
+	el = now - r->t0;
+	fps = el > 0 ? s.frames / el : 0;
+	if (final) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	if (r->total_est > 0 && fps > 0 && s.frames <= r->total_est) {
+		int eta = (int)((r->total_est - s.frames) / fps);
+
+		fprintf(stderr, "\r\033[Kframe %lld/%lld  %.1f fps  faces %lld  ETA %d:%02d",
+		    (long long)s.frames, (long long)r->total_est, fps,
+		    (long long)s.faces, eta / 60, eta % 60);
+	} else {
+		fprintf(stderr, "\r\033[Kframe %lld  %.1f fps  faces %lld",
+		    (long long)s.frames, fps, (long long)s.faces);
+	}
+	fflush(stderr);
+}
+
+/* Decide, once, which input streams go to the output and in what order. */
+static int
+map_streams(struct filerun *r, char **cause)
+{
+	char desc[64];
+	int ret;
+
+	for (int i = 0; i < r->nstreams; i++) {
+		demux_describe(r->dmx, i, desc, sizeof desc);
+		if (i == r->vidx) {
+			ret = mux_add_encoded(r->mux, r->enc, demux_stream(r->dmx, i));
+		} else if (demux_is_audio(r->dmx, i) && r->o->no_audio) {
+			log_info("%s: dropping stream %s (--no-audio)", r->in, desc);
+			ret = -1;
+		} else if (demux_is_video(r->dmx, i)) {
+			/* Another picture stream would carry faces in clear. */
+			log_warn("%s: dropping stream %s: only one video stream is "
+			    "anonymized, others are never copied", r->in, desc);
+			ret = -1;
+		} else {
+			ret = mux_add_copy(r->mux, demux_stream(r->dmx, i));
+			if (ret == ERR_UNSUPPORTED) {
+				log_warn("%s: dropping stream %s: the output container "
+				    "cannot hold it", r->in, desc);
+				ret = -1;
+			} else if (ret < 0) {
+				return ret;
+			}
+		}
+		r->map[i] = ret;
+		if (i != r->vidx) {
+			if (ret >= 0)
+				r->st->streams_copied++;
+			else
+				r->st->streams_dropped++;
+		}
+	}
+	return mux_start(r->mux, r->dmx, cause);
+}
+
+static int
+write_copied(struct filerun *r, struct AVPacket *pkt)
+{
+	int in = codecs_packet_stream(pkt);
+
+	if (r->map[in] < 0) {
+		codecs_packet_unref(pkt);
+		return 0;
+	}
+	return mux_write(r->mux, r->map[in], pkt, demux_stream(r->dmx, in));
+}
+
+static int
+drain_encoder(struct filerun *r)
+{
+	int ret;
+
+	for (;;) {
+		ret = encode_receive(r->enc, r->pkt);
+		if (ret == ERR_AGAIN || ret == ERR_EOF)
+			return 0;
+		if (ret < 0)
+			return ret;
+		ret = mux_write_encoded(r->mux, r->map[r->vidx], r->pkt, r->enc);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+/* Encode every finished frame the pipeline has. */
+static int
+drain_pipeline(struct filerun *r, char **cause)
+{
+	int ret;
+
+	while ((ret = pipeline_pop(r->pl, r->frame)) == 0) {
+		if (r->enc == NULL) {
+			struct encode_opts eo = r->o->encode;
+
+			eo.global_header = mux_global_header(r->mux);
+			ret = encode_open(&eo, r->frame, demux_stream(r->dmx, r->vidx),
+			    &r->enc, cause);
+			if (ret < 0)
+				return ret;
+			ret = map_streams(r, cause);
+			if (ret < 0)
+				return ret;
+			r->started = 1;
+			for (int i = 0; i < r->npending; i++) {
+				ret = write_copied(r, r->pending[i]);
+				codecs_packet_free(&r->pending[i]);
+				if (ret < 0)
+					return ret;
+			}
+			r->npending = 0;
+		}
+		ret = encode_send(r->enc, r->frame);
+		codecs_frame_unref(r->frame);
+		if (ret < 0)
+			return ret;
+		ret = drain_encoder(r);
+		if (ret < 0)
+			return ret;
+		progress(r, 0);
+	}
+	return ret == ERR_AGAIN ? 0 : ret;
+}
+
+static int
+drain_decoder(struct filerun *r, char **cause)
+{
+	int ret;
+
+	for (;;) {
+		ret = decode_receive(r->dec, r->frame);
+		if (ret == ERR_AGAIN || ret == ERR_EOF)
+			return 0;
+		if (ret < 0)
+			return ret;
+		ret = pipeline_push(r->pl, r->frame,
+		    codecs_frame_seconds(r->frame, demux_stream(r->dmx, r->vidx)));
+		if (ret < 0)
+			return ret;
+		ret = drain_pipeline(r, cause);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int
+set_cause(char **cause, const char *fmt, const char *a, const char *b)
+{
+	if (asprintf(cause, fmt, a, b) < 0)
+		*cause = NULL;
+	return 0;
+}
+
+int
+pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out,
+    struct pipeline_stats *stats, char **cause)
+{
+	struct filerun r = { 0 };
+	struct decode_opts dopt = { 0, 0 };
+	struct pipeline_stats ps;
+	char *sub = NULL;
+	int ret;
+
+	memset(stats, 0, sizeof *stats);
+	*cause = NULL;
+	r.o = o;
+	r.in = in;
+	r.out = out;
+	r.st = stats;
+	r.t0 = r.last_progress = now_mono();
+	if (same_file(in, out)) {
+		set_cause(cause, "%s: output would overwrite the input %s", out, in);
+		return ERR_INVAL;
+	}
+	ret = demux_open(in, &r.dmx, cause);
+	if (ret < 0)
+		goto out;
+	r.vidx = demux_video_index(r.dmx);
+	r.nstreams = demux_nb_streams(r.dmx);
+	r.total_est = demux_frame_estimate(r.dmx);
+	ret = decode_open(demux_stream(r.dmx, r.vidx), &dopt, &r.dec, &sub);
+	if (ret < 0) {
+		set_cause(cause, "%s: %s", in, sub ? sub : err_str(ret));
+		goto out;
+	}
+	ret = mux_open(out, &r.mux, cause);
+	if (ret < 0)
+		goto out;
+	ret = pipeline_create(o, &r.pl, cause);
+	if (ret < 0)
+		goto out;
+	r.map = calloc((size_t)r.nstreams, sizeof *r.map);
+	r.pending = calloc(MAX_PENDING, sizeof *r.pending);
+	r.frame = codecs_frame_alloc();
+	r.pkt = codecs_packet_alloc();
+	if (r.map == NULL || r.pending == NULL || r.frame == NULL || r.pkt == NULL) {
+		ret = ERR_NOMEM;
+		goto out;
+	}
+
+	for (;;) {
+		int si;
+
+		ret = demux_read(r.dmx, r.pkt);
+		if (ret == ERR_EOF)
+			break;
+		if (ret == ERR_CORRUPT) {
+			stats->decode_errors++;
+			log_warn("%s: skipping damaged data", in);
+			continue;
+		}
+		if (ret < 0) {
+			set_cause(cause, "%s: read error: %s", in, err_str(ret));
+			goto out;
+		}
+		si = codecs_packet_stream(r.pkt);
+		if (si == r.vidx) {
+			ret = decode_send(r.dec, r.pkt);
+			codecs_packet_unref(r.pkt);
+			if (ret < 0 && ret != ERR_CORRUPT) {
+				set_cause(cause, "%s: decoding failed: %s", in, err_str(ret));
+				goto out;
+			}
+			ret = drain_decoder(&r, cause);
+			if (ret < 0)
+				goto out;
+		} else if (si >= r.nstreams) {
+			codecs_packet_unref(r.pkt);	/* stream appeared mid-file */
+		} else if (r.started) {
+			ret = write_copied(&r, r.pkt);
+			if (ret < 0) {
+				set_cause(cause, "%s: write error: %s", out, err_str(ret));
+				goto out;
+			}
+		} else {
+			if (r.npending == MAX_PENDING) {
+				set_cause(cause, "%s: no decodable video frame in the "
+				    "first %s packets", in, "4096");
+				ret = ERR_FORMAT;
+				goto out;
+			}
+			r.pending[r.npending++] = r.pkt;
+			r.pkt = codecs_packet_alloc();
+			if (r.pkt == NULL) {
+				ret = ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	/* Flush: decoder, then pipeline, then encoder. */
+	decode_send(r.dec, NULL);
+	ret = drain_decoder(&r, cause);
+	if (ret < 0)
+		goto out;
+	ret = pipeline_push(r.pl, NULL, 0);
+	if (ret == 0)
+		ret = drain_pipeline(&r, cause);
+	if (ret < 0)
+		goto out;
+	if (r.enc == NULL) {
+		set_cause(cause, "%s: no decodable video frames%s", in, "");
+		ret = ERR_FORMAT;
+		goto out;
+	}
+	encode_send(r.enc, NULL);
+	ret = drain_encoder(&r);
+	if (ret < 0) {
+		set_cause(cause, "%s: encoding failed: %s", out, err_str(ret));
+		goto out;
+	}
+	ret = mux_finish(r.mux, cause);
+out:
+	progress(&r, 1);
+	if (r.pl != NULL) {
+		pipeline_get_stats(r.pl, &ps);
+		stats->frames = ps.frames;
+		stats->face_regions = ps.face_regions;
+		stats->faces = ps.faces;
+		stats->fail_closed = ps.fail_closed;
+		stats->detect_ms = ps.detect_ms;
+	}
+	if (r.dec != NULL)
+		stats->decode_errors += decode_errors(r.dec);
+	stats->seconds = now_mono() - r.t0;
+	if (ret < 0 && *cause == NULL)
+		set_cause(cause, "%s: %s", out, err_str(ret));
+	for (int i = 0; i < r.npending; i++)
+		codecs_packet_free(&r.pending[i]);
+	free(r.pending);
+	free(r.map);
+	free(sub);
+	codecs_frame_free(&r.frame);
+	codecs_packet_free(&r.pkt);
+	pipeline_free(&r.pl);
+	encode_free(&r.enc);
+	mux_free(&r.mux);	/* removes the partial output on failure */
+	decode_free(&r.dec);
+	demux_free(&r.dmx);
+	return ret;
+}

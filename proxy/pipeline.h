@@ -1,0 +1,76 @@
+/*
+ * The anonymizing pipeline: demux -> decode -> detect -> track ->
+ * obscure -> encode -> mux. This module is the one place that knows that
+ * shape; the stages themselves (codecs/, blur/) never call each other.
+ *
+ * Two layers:
+ *  - struct pipeline processes decoded frames: detection on a worker
+ *    thread with a deadline, tracking, a short look-back line, obscuring.
+ *    The live proxy drives it with camera frames.
+ *  - pipeline_run_file() drives it from a file to a file (camveil
+ *    anonymize).
+ */
+#ifndef CAMVEIL_PIPELINE_H
+#define CAMVEIL_PIPELINE_H
+
+#include <stdint.h>
+
+#include "../blur/detect.h"
+#include "../blur/obscure.h"
+#include "../blur/track.h"
+#include "../codecs/encode.h"
+
+struct AVFrame;
+struct pipeline;
+
+struct pipeline_opts {
+	struct detect_opts detect;
+	struct track_opts track;
+	enum obscure_mode mode;
+	int detect_timeout_ms;	/* per frame; late = frame fully obscured */
+	int lookback;		/* frames held back so new faces are also
+				   hidden in the frames just before them */
+	struct encode_opts encode;
+	int no_audio;		/* drop audio streams */
+	int progress;		/* print progress to stderr (a TTY) */
+};
+
+struct pipeline_stats {
+	int64_t frames;		/* video frames written */
+	int64_t face_regions;	/* face regions obscured, summed over frames */
+	int64_t faces;		/* distinct tracked faces */
+	int64_t fail_closed;	/* frames fully obscured because detection failed or was late */
+	int64_t decode_errors;	/* damaged packets/frames skipped or concealed */
+	int64_t streams_copied;	/* non-video streams copied */
+	int64_t streams_dropped;/* non-video streams not copied */
+	double seconds;		/* wall time */
+	double detect_ms;	/* total detector time */
+};
+
+void pipeline_defaults(struct pipeline_opts *o);
+
+int pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cause);
+void pipeline_free(struct pipeline **p);
+
+/*
+ * Process one decoded frame taken at time t (seconds). Consumed: f's
+ * references move into the pipeline and f is left empty. Pass NULL to
+ * flush at end of stream.
+ */
+int pipeline_push(struct pipeline *p, struct AVFrame *f, double t);
+
+/*
+ * Move the next finished (obscured) frame into f (empty). Returns 0,
+ * or ERR_AGAIN when none is ready yet. Frames come out in push order and
+ * are never released unprocessed.
+ */
+int pipeline_pop(struct pipeline *p, struct AVFrame *f);
+
+/* Counters so far (frames counts frames popped). */
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *s);
+
+/* Anonymize file in to file out. *cause names the file and problem. */
+int pipeline_run_file(const struct pipeline_opts *o, const char *in,
+    const char *out, struct pipeline_stats *stats, char **cause);
+
+#endif
