@@ -30,6 +30,7 @@ detect_defaults(struct detect_opts *o)
 {
 	o->model = NULL;
 	o->threshold = 0.5f;
+	o->edge_threshold = 0.3f;
 	o->nms = 0.3f;
 	o->min_face = 16;
 	o->coarse = 640;
@@ -158,12 +159,35 @@ tile_rect(int k, int nx, int ny, int iw, int ih, int side)
 	return r;
 }
 
+/*
+ * Drop detections below threshold, except that faces cut by the frame
+ * border (which YuNet scores low: half a face) only need edge_threshold.
+ */
+static int
+keep_confident(const struct detect *d, struct det *dets, int n, int iw, int ih)
+{
+	float mx = iw * 0.01f, my = ih * 0.01f;
+	int kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct box b = dets[i].box;
+		int edge = b.x <= mx || b.y <= my || b.x + b.w >= iw - mx ||
+		    b.y + b.h >= ih - my;
+
+		if (dets[i].score >= d->o.threshold ||
+		    (edge && dets[i].score >= d->o.edge_threshold))
+			dets[kept++] = dets[i];
+	}
+	return kept;
+}
+
 int
 detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
     struct det *out, int max, int *n)
 {
 	int iw, ih, got = 0, total = 0, ret, kept;
 	float cs, fs, sx, sy;
+	float lo = fminf(d->o.threshold, d->o.edge_threshold);
 	struct rect whole;
 
 	*n = 0;
@@ -172,12 +196,18 @@ detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
 	cs = coarse_scale(d, fw, fh);
 	fs = fine_scale(d, fw, fh);
 
-	/* Coarse pass: the whole frame, long side = coarse. */
-	ret = yunet_run(d->net, bgr, stride, whole, round32(fw * cs),
-	    round32(fh * cs), d->o.threshold, d->scratch, d->scratch_max, &got);
-	if (ret < 0)
-		return ret;
-	total = got;
+	/* Coarse passes over the whole frame: long side = coarse, and half
+	 * that for close-ups (large faces score higher at low resolution). */
+	for (int half = 0; half < 2; half++) {
+		float k = half ? cs / 2 : cs;
+
+		ret = yunet_run(d->net, bgr, stride, whole, round32(fw * k),
+		    round32(fh * k), lo, d->scratch + total, d->scratch_max - total,
+		    &got);
+		if (ret < 0)
+			return ret;
+		total += got;
+	}
 
 	if (fs > 0) {
 		int nx, ny, side, ov, tiles;
@@ -189,7 +219,7 @@ detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
 
 			d->cursor = (d->cursor + 1) % tiles;
 			ret = yunet_run(d->net, bgr, stride, r, round32(r.w),
-			    round32(r.h), d->o.threshold, d->scratch + total,
+			    round32(r.h), lo, d->scratch + total,
 			    d->scratch_max - total, &got);
 			if (ret < 0)
 				return ret;
@@ -197,6 +227,7 @@ detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
 		}
 	}
 
+	total = keep_confident(d, d->scratch, total, iw, ih);
 	kept = geom_nms(d->scratch, total, d->o.nms);
 	/* Back to frame coordinates. */
 	sx = (float)fw / (float)iw;

@@ -1,7 +1,8 @@
 /*
  * Face detection over a whole frame, at every face size camveil must
  * hide: a coarse pass over the downscaled frame each frame finds medium
- * and large faces (up to full-frame close-ups); when the smallest face
+ * and large faces (a second pass at half that size catches full-frame
+ * close-ups); when the smallest face
  * to find (min_face) is below what the coarse pass can see, the frame is
  * also scanned at a finer scale in overlapping tiles, a few tiles per
  * frame in rotation. The tracker holds faces between scans of a tile.
@@ -18,6 +19,7 @@ struct detect;
 struct detect_opts {
 	const char *model;	/* path to a YuNet 2023 ONNX model */
 	float threshold;	/* minimum score, default 0.5 */
+	float edge_threshold;	/* minimum score of faces cut by the frame border (0.3) */
 	float nms;		/* IoU above which overlapping boxes merge, default 0.3 */
 	int min_face;		/* smallest face height to find, source pixels (default 16) */
 	int coarse;		/* coarse pass long side, network pixels (default 640) */

@@ -44,7 +44,7 @@ exe_dir(char *buf, size_t size)
 int
 model_find(const char *explicit_path, char *out, size_t size, char **cause)
 {
-	char dir[PATH_MAX], cand[6][PATH_MAX + 128], list[8 * (PATH_MAX + 130)];
+	char dir[PATH_MAX], cand[10][PATH_MAX + 128], list[12 * (PATH_MAX + 130)];
 	const char *env = getenv("CAMVEIL_MODEL");
 	int n = 0;
 
@@ -70,9 +70,15 @@ model_find(const char *explicit_path, char *out, size_t size, char **cause)
 		return ERR_MODEL;
 	}
 	if (exe_dir(dir, sizeof dir) == 0) {
-		snprintf(cand[n++], sizeof cand[0], "%s/../models/%s", dir, MODEL_DEFAULT_NAME);
-		snprintf(cand[n++], sizeof cand[0], "%s/../../shared/%s/%s", dir,
-		    SHARED_SUBDIR, MODEL_DEFAULT_NAME);
+		/* build/camveil, or a tool deeper in build/: try a few levels up. */
+		const char *up[] = { "..", "../..", "../../.." };
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(cand[n++], sizeof cand[0], "%s/%s/models/%s", dir,
+			    up[i], MODEL_DEFAULT_NAME);
+			snprintf(cand[n++], sizeof cand[0], "%s/%s/../shared/%s/%s", dir,
+			    up[i], SHARED_SUBDIR, MODEL_DEFAULT_NAME);
+		}
 	}
 	snprintf(cand[n++], sizeof cand[0], "models/%s", MODEL_DEFAULT_NAME);
 	snprintf(cand[n++], sizeof cand[0], "../shared/%s/%s", SHARED_SUBDIR,

@@ -4,7 +4,8 @@
  * inscribed in the region, mapped to the plane's subsampled grid so luma
  * and chroma stay aligned.
  *
- * mask is the default because it carries no information about the face.
+ * mask is the default because it carries no information about the face:
+ * a hatched grey fill.
  * pixelate and blur keep some (published attacks re-identify such faces
  * with trained networks), so they are deliberately coarse.
  */
@@ -16,8 +17,7 @@
 #include "../util/err.h"
 #include "obscure.h"
 
-#define MASK_Y 96	/* a neutral mid-dark grey */
-#define MASK_C 128
+#define MASK_C 128	/* neutral chroma: the mask is grey */
 #define PIXELATE_BLOCKS 8
 #define BLUR_PASSES 3
 
@@ -126,6 +126,28 @@ fill_plane(uint8_t *p, int ls, const struct plane_ellipse *e, uint8_t v)
 			memset(p + (size_t)y * ls + xa, v, (size_t)(xb - xa));
 }
 
+/*
+ * The mask is hatched, not flat: a flat grey oval on a neck is a head
+ * silhouette, and detectors (YuNet among them) score it as a face ~0.5.
+ * The hatching is a fixed function of position, never of the face.
+ */
+uint8_t
+obscure_mask_luma(int x, int y)
+{
+	return ((x + y) >> 3) & 1 ? 64 : 128;
+}
+
+static void
+hatch_plane(uint8_t *p, int ls, const struct plane_ellipse *e)
+{
+	int xa, xb;
+
+	for (int y = e->y0; y < e->y1; y++)
+		if (row_span(e, y, &xa, &xb))
+			for (int x = xa; x < xb; x++)
+				p[(size_t)y * ls + x] = obscure_mask_luma(x, y);
+}
+
 static void
 pixelate_plane(uint8_t *p, int ls, const struct plane_ellipse *e, int bs)
 {
@@ -226,13 +248,17 @@ obscure_region(struct obscure *o, struct image *img, struct box b)
 			continue;
 		switch (o->mode) {
 		case OBSCURE_MASK:
-			fill_plane(img->data[pl], img->linesize[pl], &e,
-			    pl ? MASK_C : MASK_Y);
+			if (pl)
+				fill_plane(img->data[pl], img->linesize[pl], &e, MASK_C);
+			else
+				hatch_plane(img->data[pl], img->linesize[pl], &e);
 			break;
 		case OBSCURE_PIXELATE: {
-			/* Block from the face's full width, so there are never
-			 * more than PIXELATE_BLOCKS across it. */
-			int bs = (int)ceilf(2 * e.rx / PIXELATE_BLOCKS);
+			/* Block from the face's full width in whole pixels (up
+			 * to 2 more than 2*rx off the pixel grid), so there are
+			 * never more than PIXELATE_BLOCKS across it. */
+			int span = (int)ceilf(e.cx + e.rx) - (int)floorf(e.cx - e.rx);
+			int bs = (span + PIXELATE_BLOCKS - 1) / PIXELATE_BLOCKS;
 
 			pixelate_plane(img->data[pl], img->linesize[pl], &e,
 			    bs < 2 ? 2 : bs);
@@ -262,6 +288,6 @@ obscure_full(struct image *img)
 
 		for (int y = 0; y < ph; y++)
 			memset(img->data[pl] + (size_t)y * img->linesize[pl],
-			    pl ? MASK_C : MASK_Y, (size_t)pw);
+			    pl ? MASK_C : 96, (size_t)pw);
 	}
 }

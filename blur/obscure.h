@@ -4,6 +4,8 @@
 #ifndef CAMVEIL_OBSCURE_H
 #define CAMVEIL_OBSCURE_H
 
+#include <stdint.h>
+
 #include "../util/image.h"
 #include "geom.h"
 
@@ -29,7 +31,10 @@ void obscure_free(struct obscure **o);
  */
 int obscure_region(struct obscure *o, struct image *img, struct box region);
 
-/* Hide the whole frame (fail-closed): opaque fill of every plane. */
+/* Luma of the mask at (x, y): diagonal hatching of 64 and 128, 8 px bands. */
+uint8_t obscure_mask_luma(int x, int y);
+
+/* Hide the whole frame (fail-closed): flat grey (luma 96) over every plane. */
 void obscure_full(struct image *img);
 
 #endif

@@ -27,6 +27,9 @@ struct tracker {
 	struct track_opts o;
 	struct track tr[TRACK_MAX];
 	int n;
+	/* Detections of this update that found no track slot: still covered. */
+	struct box overflow[TRACK_MAX];
+	int noverflow;
 	double now;
 	uint32_t next_id;
 };
@@ -172,8 +175,11 @@ track_update(struct tracker *t, double now, const struct det *dets, int n)
 		}
 	}
 
-	/* New faces. If the table is full the oldest-seen track is replaced:
-	 * a face in front of the camera now matters more than a stale one. */
+	/* New faces. If the table is full the oldest-seen track is replaced
+	 * (a face in front of the camera now matters more than a stale one);
+	 * if every track was seen just now, the face is covered this frame
+	 * without a track. */
+	t->noverflow = 0;
 	for (int i = 0; i < n; i++) {
 		struct track *k;
 
@@ -186,6 +192,11 @@ track_update(struct tracker *t, double now, const struct det *dets, int n)
 			for (int j = 1; j < t->n; j++)
 				if (t->tr[j].seen < k->seen)
 					k = &t->tr[j];
+			if (k->seen >= now) {
+				if (t->noverflow < TRACK_MAX)
+					t->overflow[t->noverflow++] = dets[i].box;
+				continue;
+			}
 		}
 		memset(k, 0, sizeof *k);
 		k->box = dets[i].box;
@@ -211,6 +222,13 @@ track_boxes(const struct tracker *t, struct track_box *out, int max)
 		out[n].id = tr->id;
 		out[n].lost = tr->seen < t->now;
 		out[n].score = tr->score;
+		n++;
+	}
+	for (int k = 0; k < t->noverflow && n < max; k++) {
+		out[n].box = t->overflow[k];
+		out[n].id = 0;
+		out[n].lost = 0;
+		out[n].score = 0;
 		n++;
 	}
 	return n;

@@ -23,7 +23,8 @@ struct track_opts {
 /* A face to cover at the current time. */
 struct track_box {
 	struct box box;		/* face box (not grown to the head) */
-	uint32_t id;		/* stable while the face is tracked */
+	uint32_t id;		/* stable while the face is tracked; 0 = untracked
+				   (tracker full), covered for this frame only */
 	int lost;		/* 1 if extrapolated (not detected this frame) */
 	float score;		/* last detection score */
 };
@@ -40,7 +41,8 @@ int track_update(struct tracker *t, double time, const struct det *dets, int n);
 
 /*
  * Write the boxes to cover at the last update time (all live tracks,
- * seen or held) to out; returns how many (at most max).
+ * seen or held, and detections the full tracker could not take) to out;
+ * returns how many (at most max).
  */
 int track_boxes(const struct tracker *t, struct track_box *out, int max);
 

@@ -33,7 +33,7 @@
 #include "pipeline.h"
 
 #define MAX_DETS 512
-#define MAX_BOXES 256
+#define MAX_BOXES 1024
 #define MAX_LOOKBACK 64
 
 /* Growth from YuNet's eyes-to-chin box to the whole head and hair. */
