@@ -5,8 +5,9 @@
  * the same time. A coarse pass over the whole frame (long side `coarse`)
  * catches everything larger than DETECT_MIN_PX / coarse_scale; if the
  * smallest wanted face is smaller, a fine pass at scale DETECT_MIN_PX /
- * min_face covers the frame in overlapping tiles, `tiles_per_frame` of
- * them per frame in rotation, and the tracker holds what they find.
+ * min_face covers the frame in overlapping tiles, a few of them per frame
+ * in rotation (enough that each is revisited well within the tracker's
+ * hold time), and the tracker holds what they find.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ detect_defaults(struct detect_opts *o)
 	o->min_face = 16;
 	o->coarse = 640;
 	o->tile = 640;
-	o->tiles_per_frame = 1;
+	o->tiles_per_frame = 0;
 }
 
 int
@@ -182,8 +183,22 @@ keep_confident(const struct detect *d, struct det *dets, int n, int iw, int ih)
 }
 
 int
+detect_tiles_per_frame(const struct detect *d, int fw, int fh, int period)
+{
+	int tiles = detect_tiles(d, fw, fh);
+
+	if (tiles == 0)
+		return 0;
+	if (d->o.tiles_per_frame > 0)
+		return d->o.tiles_per_frame;
+	if (period < 1)
+		period = 1;
+	return (tiles + period - 1) / period;
+}
+
+int
 detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
-    struct det *out, int max, int *n)
+    int ntiles, struct det *out, int max, int *n)
 {
 	int iw, ih, got = 0, total = 0, ret, kept;
 	float cs, fs, sx, sy;
@@ -214,7 +229,7 @@ detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
 
 		tile_grid(d, iw, ih, &nx, &ny, &side, &ov);
 		tiles = nx * ny;
-		for (int i = 0; i < d->o.tiles_per_frame && i < tiles; i++) {
+		for (int i = 0; i < ntiles && i < tiles; i++) {
 			struct rect r = tile_rect(d->cursor, nx, ny, iw, ih, side);
 
 			d->cursor = (d->cursor + 1) % tiles;

@@ -24,7 +24,8 @@ struct detect_opts {
 	int min_face;		/* smallest face height to find, source pixels (default 16) */
 	int coarse;		/* coarse pass long side, network pixels (default 640) */
 	int tile;		/* fine pass tile side, network pixels (default 640) */
-	int tiles_per_frame;	/* fine tiles scanned per frame (default 1) */
+	int tiles_per_frame;	/* fine tiles per frame; 0 = auto (default): the
+				   caller passes a count to detect_run */
 };
 
 /* Fill opts with defaults (model NULL). */
@@ -45,11 +46,19 @@ void detect_input_size(const struct detect *d, int frame_w, int frame_h,
 int detect_tiles(const struct detect *d, int frame_w, int frame_h);
 
 /*
- * Find faces in bgr (as sized by detect_input_size). Writes up to max
- * detections in frame coordinates to out, their count to *n. Advances the
- * tile rotation. Returns 0 or ERR_DETECT (then *n is 0).
+ * Fine tiles to scan per frame so that every tile is revisited within
+ * `period` frames: opts.tiles_per_frame if set, else ceil(tiles / period).
+ */
+int detect_tiles_per_frame(const struct detect *d, int frame_w, int frame_h,
+    int period);
+
+/*
+ * Find faces in bgr (as sized by detect_input_size), scanning `tiles`
+ * fine tiles in rotation. Writes up to max detections in frame
+ * coordinates to out, their count to *n. Returns 0 or ERR_DETECT (then
+ * *n is 0).
  */
 int detect_run(struct detect *d, const uint8_t *bgr, int stride,
-    int frame_w, int frame_h, struct det *out, int max, int *n);
+    int frame_w, int frame_h, int tiles, struct det *out, int max, int *n);
 
 #endif

@@ -74,6 +74,7 @@ obscure_free(struct obscure **o)
 struct plane_ellipse {
 	float cx, cy, rx, ry;
 	int x0, y0, x1, y1;	/* half-open bounds, clipped to the plane */
+	int rect;		/* cover the whole bounding rectangle */
 };
 
 static int
@@ -106,6 +107,11 @@ row_span(const struct plane_ellipse *e, int y, int *xa, int *xb)
 	float dy = ((float)y + 0.5f - e->cy) / (e->ry + 0.5f);
 	float half;
 
+	if (e->rect) {
+		*xa = e->x0;
+		*xb = e->x1;
+		return y >= e->y0 && y < e->y1 && *xb > *xa;
+	}
 	if (dy <= -1 || dy >= 1)
 		return 0;
 	half = (e->rx + 0.5f) * sqrtf(1 - dy * dy);
@@ -246,6 +252,7 @@ obscure_region(struct obscure *o, struct image *img, struct box b)
 
 		if (!plane_ellipse(b, pw, ph, sx, sy, &e))
 			continue;
+		e.rect = o->mode != OBSCURE_MASK;
 		switch (o->mode) {
 		case OBSCURE_MASK:
 			if (pl)
@@ -261,7 +268,7 @@ obscure_region(struct obscure *o, struct image *img, struct box b)
 			int bs = (span + PIXELATE_BLOCKS - 1) / PIXELATE_BLOCKS;
 
 			pixelate_plane(img->data[pl], img->linesize[pl], &e,
-			    bs < 2 ? 2 : bs);
+			    bs < (16 >> sx) ? (16 >> sx) : bs);
 			break;
 		}
 		case OBSCURE_BLUR: {

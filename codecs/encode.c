@@ -13,6 +13,7 @@
 #include <libavutil/opt.h>
 
 #include "../util/err.h"
+#include "../util/log.h"
 #include "codecs.h"
 #include "encode.h"
 
@@ -81,6 +82,9 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 	}
 	if (o->tune != NULL)
 		av_opt_set(c->priv_data, "tune", o->tune, 0);
+	/* x265 logs to stderr on its own; keep it to errors unless debugging. */
+	if (strcmp(name, "libx265") == 0 && log_get_level() < LOG_DEBUG)
+		av_opt_set(c->priv_data, "x265-params", "log-level=error", 0);
 	if (o->udu_sei)
 		av_opt_set_int(c->priv_data, "udu_sei", 1, 0);
 	ret = avcodec_open2(c, codec, NULL);

@@ -32,7 +32,8 @@ usage(FILE *fp)
 "  --model FILE           YuNet ONNX model (default: search path, see docs)\n"
 "  --min-face PX          smallest face height to find, in pixels (default 16)\n"
 "  --threshold F          detector score threshold 0..1 (default 0.5)\n"
-"  --tiles-per-frame N    fine-scan tiles per frame for small faces (default 1)\n"
+"  --tiles-per-frame N    fine-scan tiles per frame for small faces (default:\n"
+"                         enough to revisit each tile within hold/2)\n"
 "  --hold SEC             keep covering a lost face this long (default 1.0)\n"
 "  --lookback N           also cover new faces in the N frames before (default 8)\n"
 "  --detect-timeout MS    detection deadline per frame; late frames are fully\n"
@@ -280,5 +281,11 @@ cmd_anonymize(int argc, char **argv)
 		    (long long)st.fail_closed, st.seconds,
 		    st.seconds > 0 ? st.frames / st.seconds : 0);
 	}
+	if (st.decode_errors > 0)
+		log_warn("%s: %lld damaged packets or frames were skipped (-v shows "
+		    "the decoder's messages)", argv[optind], (long long)st.decode_errors);
+	if (st.fail_closed > 0)
+		log_warn("%s: %lld frames were fully obscured because face detection "
+		    "failed or was late", argv[optind + 1], (long long)st.fail_closed);
 	return 0;
 }

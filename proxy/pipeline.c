@@ -14,6 +14,7 @@
  * cover is also applied to the held frames before them.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ struct pipeline {
 	uint8_t *buf[2];
 	size_t buf_size;
 	int stride, bw, bh;
-	int job_buf, job_fw, job_fh;
+	int job_buf, job_fw, job_fh, job_tiles;
 	uint64_t job_seq;	/* last submitted */
 	int has_job, running;	/* outstanding = has_job || running */
 	uint64_t res_seq;
@@ -74,6 +75,8 @@ struct pipeline {
 
 	/* Caller side. */
 	struct slot cur;	/* scaled, detection pending */
+	double last_t;		/* time of the previous pushed frame */
+	double interval;	/* smoothed frame interval, seconds */
 	int have_cur;
 	int cur_buf;		/* buffer cur was scaled into, -1 if none */
 	struct slot line[MAX_LOOKBACK + 1];	/* processed, oldest first */
@@ -117,7 +120,7 @@ worker_main(void *arg)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		uint64_t seq;
-		int b, fw, fh, n = 0, ret;
+		int b, fw, fh, tiles, n = 0, ret;
 		double t0, ms;
 
 		while (!p->has_job && !p->quit)
@@ -128,13 +131,15 @@ worker_main(void *arg)
 		b = p->job_buf;
 		fw = p->job_fw;
 		fh = p->job_fh;
+		tiles = p->job_tiles;
 		p->has_job = 0;
 		p->running = 1;
 		pthread_mutex_unlock(&p->mu);
 
 		t0 = now_mono();
 		ret = local == NULL ? ERR_NOMEM :
-		    detect_run(p->det, p->buf[b], p->stride, fw, fh, local, MAX_DETS, &n);
+		    detect_run(p->det, p->buf[b], p->stride, fw, fh, tiles, local,
+		    MAX_DETS, &n);
 		ms = (now_mono() - t0) * 1000;
 
 		pthread_mutex_lock(&p->mu);
@@ -170,6 +175,7 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 		return ERR_NOMEM;
 	p->o = *o;
 	p->cur_buf = -1;
+	p->interval = 1.0 / 25;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -278,15 +284,30 @@ prepare_input(struct pipeline *p, struct AVFrame *f, int fw, int fh)
 	return b;
 }
 
+/*
+ * Fine tiles for this frame: each tile must be revisited in at most half
+ * the hold time, so a small face between scans stays covered.
+ */
+static int
+tiles_for(struct pipeline *p, int fw, int fh)
+{
+	int period = (int)(p->o.track.hold / 2 / p->interval);
+
+	return detect_tiles_per_frame(p->det, fw, fh, period < 1 ? 1 : period);
+}
+
 /* Submit the current frame's detection job if the worker is free. */
 static void
 submit_cur(struct pipeline *p, int fw, int fh)
 {
+	int tiles = tiles_for(p, fw, fh);
+
 	pthread_mutex_lock(&p->mu);
 	if (!outstanding(p) && p->cur_buf >= 0) {
 		p->job_buf = p->cur_buf;
 		p->job_fw = fw;
 		p->job_fh = fh;
+		p->job_tiles = tiles;
 		p->job_seq++;
 		p->has_job = 1;
 		p->cur.seq = p->job_seq;
@@ -362,6 +383,14 @@ finish_cur(struct pipeline *p)
 	} else {
 		created = track_update(p->tr, s.t, p->dets, n);
 		nb = track_boxes(p->tr, p->boxes, MAX_BOXES);
+		if (log_get_level() >= LOG_DEBUG) {
+			for (int i = 0; i < n; i++)
+				log_debug("t=%.3f det %.0f,%.0f %.0fx%.0f score %.2f", s.t,
+				    p->dets[i].box.x, p->dets[i].box.y, p->dets[i].box.w,
+				    p->dets[i].box.h, p->dets[i].score);
+			if (created > 0)
+				log_debug("t=%.3f %d new face(s)", s.t, created);
+		}
 		for (int i = 0; i < nb; i++)
 			cover(p, s.f, p->boxes[i].box, &failed);
 		p->st.face_regions += nb;
@@ -415,6 +444,9 @@ pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
 	codecs_frame_move(p->cur.f, f);
 	p->cur.t = t;
 	p->cur.seq = 0;
+	if (p->last_t > 0 && t > p->last_t)
+		p->interval = 0.8 * p->interval + 0.2 * fminf(1.0f, (float)(t - p->last_t));
+	p->last_t = t;
 	p->cur_buf = b;
 	p->have_cur = 1;
 	submit_cur(p, fw, fh);
@@ -612,6 +644,10 @@ drain_decoder(struct filerun *r, char **cause)
 		ret = decode_receive(r->dec, r->frame);
 		if (ret == ERR_AGAIN || ret == ERR_EOF)
 			return 0;
+		if (ret == ERR_CORRUPT) {
+			r->st->decode_errors++;
+			continue;	/* a damaged frame: the decoder resyncs */
+		}
 		if (ret < 0)
 			return ret;
 		ret = pipeline_push(r->pl, r->frame,
@@ -688,7 +724,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 		goto out;
 	}
 
-	for (;;) {
+	for (int bad = 0;;) {
 		int si;
 
 		ret = demux_read(r.dmx, r.pkt);
@@ -697,8 +733,15 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 		if (ret == ERR_CORRUPT) {
 			stats->decode_errors++;
 			log_warn("%s: skipping damaged data", in);
+			/* A truncated file can report damage forever: keep what
+			 * was read and finish. */
+			if (++bad == 100) {
+				log_warn("%s: too much damaged data, stopping here", in);
+				break;
+			}
 			continue;
 		}
+		bad = 0;
 		if (ret < 0) {
 			set_cause(cause, "%s: read error: %s", in, err_str(ret));
 			goto out;

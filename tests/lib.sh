@@ -31,9 +31,10 @@ probe() {
 # frame_count FILE: decoded video frames.
 frame_count() {
 	ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames \
-		-of default=nw=1:nk=1 "$1"
+		-of default=nw=1:nk=1 "$1" | head -1	# TS lists the stream twice (program)
 }
 # pts_list FILE: video frame timestamps, one per line.
 pts_list() {
-	ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$1"
+	ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$1" |
+		grep -o "^[0-9.-]*" | grep .  # side-data sections add empty fields
 }

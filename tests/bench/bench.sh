@@ -50,11 +50,17 @@ loop_preset=${BENCH_LOOP_PRESET:-veryfast}
 [[ $loops =~ ^[1-9][0-9]*$ ]] || die "BENCH_LOOPS='$loops' is not a positive integer"
 
 tmp=$(mktemp -d)
+sub=""
 child=""
 cleanup() {
+	# On interrupt: stop the timing subshell and the command it runs.
+	if [ -n "$sub" ]; then
+		kill "$sub" 2>/dev/null || true
+	fi
 	if [ -n "$child" ]; then
 		kill "$child" 2>/dev/null || true
 	fi
+	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -78,7 +84,7 @@ measure() {
 		date +%s.%N >"$tmp/t1"
 		echo "$rc" >"$tmp/rc"
 	) &
-	local sub=$!
+	sub=$!
 	while [ ! -s "$tmp/pid" ] && kill -0 "$sub" 2>/dev/null; do
 		sleep 0.01
 	done
@@ -97,6 +103,7 @@ measure() {
 		sleep "$interval"
 	done
 	wait "$sub" || true
+	sub=""
 	child=""
 	RC=$(<"$tmp/rc")
 	WALL=$(awk -v a="$(<"$tmp/t0")" -v b="$(<"$tmp/t1")" 'BEGIN { printf "%.3f", b - a }')
@@ -115,7 +122,6 @@ fail_run() {
 
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 < b + 0) ? a : b }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 > b + 0) ? a : b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 in_frames=$(ffprobe -v error -select_streams v:0 -count_packets \
 	-show_entries stream=nb_read_packets -of csv=p=0 "$clip")
@@ -129,6 +135,7 @@ echo "  ffmpeg   $(ffmpeg -hide_banner -version | head -1 | cut -d' ' -f1-3)"
 echo "  clip     $clip"
 echo "           $in_size, $in_frames frames"
 echo "  runs     best of $runs; presets: $presets; default crf, threads=auto"
+echo "  load     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; other work skews the numbers)"
 echo
 
 declare -A c_best c_hwm c_frames c_det c_fail f_best f_hwm
@@ -136,11 +143,14 @@ for p in $presets; do
 	for ((i = 1; i <= runs; i++)); do
 		measure 0.1 "$camveil" anonymize --preset "$p" "$clip" "$tmp/camveil.mp4" --json -q
 		[ "$RC" -eq 0 ] || fail_run "camveil anonymize --preset $p"
-		c_best[$p]=$(min "$WALL" "${c_best[$p]:-}")
 		c_hwm[$p]=$(max "$HWM_KB" "${c_hwm[$p]:-}")
-		c_frames[$p]=$(json_num frames "$tmp/stdout")
-		c_det[$p]=$(json_num detect_ms_per_frame "$tmp/stdout")
-		c_fail[$p]=$(json_num fail_closed_frames "$tmp/stdout")
+		if [ "$(min "$WALL" "${c_best[$p]:-}")" = "$WALL" ]; then
+			# The JSON figures of the best run go with its time.
+			c_best[$p]=$WALL
+			c_frames[$p]=$(json_num frames "$tmp/stdout")
+			c_det[$p]=$(json_num detect_ms_per_frame "$tmp/stdout")
+			c_fail[$p]=$(json_num fail_closed_frames "$tmp/stdout")
+		fi
 		printf '  %-9s run %d/%d  camveil %7.2f s   ' "$p" "$i" "$runs" "$WALL"
 
 		measure 0.1 ffmpeg -nostdin -loglevel error -y -i "$clip" \
@@ -184,18 +194,33 @@ echo "Memory flatness: clip x $loops ($long_frames frames), --preset $loop_prese
 measure 0.5 "$camveil" anonymize --preset "$loop_preset" "$tmp/long.mp4" "$tmp/long-out.mp4" --json -q
 [ "$RC" -eq 0 ] || fail_run "camveil anonymize on the looped clip"
 frames=$(json_num frames "$tmp/stdout")
-mapfile -t rss <"$tmp/rss"
-n=${#rss[@]}
-[ "$n" -ge 4 ] || die "only $n RSS samples; the run was too short to judge"
-printf '  %-6s %6s %10s\n' "run" "~frame" "VmRSS"
-for pct in 25 50 75 100; do
-	idx=$(((n * pct + 99) / 100 - 1))
-	printf '  %4d%%  %6d %6s MiB\n' "$pct" $((frames * pct / 100)) "$(mib "${rss[$idx]}")"
-done
-first=${rss[$(((n * 25 + 99) / 100 - 1))]}
-last=${rss[$((n - 1))]}
-awk -v a="$first" -v b="$last" -v f="$frames" -v w="$WALL" -v h="$HWM_KB" -v n="$n" 'BEGIN {
-	printf "  25%%->100%%: %+.1f MiB over %d frames (%+.1f KiB/frame); peak %.1f MiB;\n",
-	    (b - a) / 1024, f * 3 / 4, (b - a) / (f * 3 / 4), h / 1024
-	printf "  %d samples, %.1f s, %.2f fps\n", n, w, f / w
-}'
+n=$(wc -l <"$tmp/rss")
+[ "$n" -ge 8 ] || die "only $n RSS samples; the run was too short to judge"
+# "at" is the sample nearest each point of the run (the 100% one is the last
+# taken, which may already see teardown freeing memory); "quarter max" is the
+# highest sample in the quarter ending there, which is what grows if memory
+# leaks per frame. Frames assume steady progress.
+awk -v f="$frames" -v w="$WALL" -v h="$HWM_KB" '
+	{ s[NR] = $1 }
+	END {
+		n = NR
+		printf "  %5s %7s %12s %18s\n", "run", "~frame", "VmRSS at", "VmRSS quarter max"
+		lo = 1
+		for (q = 1; q <= 4; q++) {
+			hi = int((n * q + 3) / 4)
+			m = 0
+			for (i = lo; i <= hi; i++)
+				if (s[i] > m)
+					m = s[i]
+			qmax[q] = m
+			printf "  %4d%% %7d %8.1f MiB %14.1f MiB\n", q * 25, f * q / 4,
+			    s[hi] / 1024, m / 1024
+			lo = hi + 1
+		}
+		d = qmax[4] - qmax[1]
+		printf "  growth, first to last quarter max: %+.1f MiB over %d frames (%+.2f KiB/frame)\n",
+		    d / 1024, f * 3 / 4, d / (f * 3 / 4)
+		printf "  peak %.1f MiB (VmHWM); %d samples, %.1f s, %.2f fps\n", h / 1024, n, w, f / w
+	}' "$tmp/rss"
+echo
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

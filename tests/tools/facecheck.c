@@ -93,10 +93,10 @@ scan(struct detect *d, struct scale *sc, struct AVFrame *f, uint8_t **buf,
 		*buf = realloc(*buf, *cap);
 	}
 	scale_to_bgr(sc, f, bw, bh, *buf, bw * 3);
-	/* detect_run scans tiles_per_frame tiles; it was created with all. */
+	/* Exhaustive: every fine tile, every frame. */
 	tiles = detect_tiles(d, img.width, img.height);
-	(void)tiles;
-	if (detect_run(d, *buf, bw * 3, img.width, img.height, out, MAXD, &n) < 0)
+	if (detect_run(d, *buf, bw * 3, img.width, img.height, tiles, out, MAXD,
+	    &n) < 0)
 		return -1;
 	return n;
 }
@@ -157,7 +157,6 @@ main(int argc, char **argv)
 	detect_defaults(&o);
 	o.model = model;
 	o.min_face = min_face;
-	o.tiles_per_frame = 64;	/* exhaustive: every tile, every frame */
 	if (detect_create(&o, &det, &cause) < 0) {
 		fprintf(stderr, "facecheck: %s\n", cause);
 		return 2;

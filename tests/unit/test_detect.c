@@ -70,7 +70,7 @@ test_defaults(void **state)
 	assert_int_equal(o.min_face, 16);
 	assert_int_equal(o.coarse, 640);
 	assert_int_equal(o.tile, 640);
-	assert_int_equal(o.tiles_per_frame, 1);
+	assert_int_equal(o.tiles_per_frame, 0);
 }
 
 /* ---- detect_create failures (no model needed) -------------------------- */
@@ -235,6 +235,30 @@ test_tiles_monotonic(void **state)
 	assert_int_equal(prev, 0);	/* 48 px faces: coarse pass only */
 }
 
+/* Auto tile rate: every tile revisited within `period` frames. */
+static void
+test_tiles_per_frame(void **state)
+{
+	struct detect *d = open_detector(16, 0);
+	int all = detect_tiles(d, 3840, 2160);
+
+	(void)state;
+	assert_true(all > 1);
+	assert_int_equal(detect_tiles_per_frame(d, 3840, 2160, 1), all);
+	assert_int_equal(detect_tiles_per_frame(d, 3840, 2160, 0), all);
+	assert_int_equal(detect_tiles_per_frame(d, 3840, 2160, all), 1);
+	assert_int_equal(detect_tiles_per_frame(d, 3840, 2160, 1000), 1);
+	for (int period = 1; period <= all; period++) {
+		int k = detect_tiles_per_frame(d, 3840, 2160, period);
+
+		if (k * period < all || (k - 1) * period >= all)
+			fail_msg("period %d: %d tiles/frame for %d tiles", period, k, all);
+	}
+	/* The coarse pass alone covers a small frame: no tiles at all. */
+	assert_int_equal(detect_tiles_per_frame(d, 480, 270, 1), 0);
+	detect_free(&d);
+}
+
 /* ---- detect_run on pictures without a face ------------------------------ */
 
 struct run_case {
@@ -269,8 +293,8 @@ test_run_no_face(void **state)
 	for (int f = 0; f < c->frames; f++) {
 		memset(out, 0xff, sizeof out);
 		n = -1;
-		assert_int_equal(detect_run(d, bgr, stride, c->fw, c->fh, out,
-		    (int)NELEM(out), &n), 0);
+		assert_int_equal(detect_run(d, bgr, stride, c->fw, c->fh,
+		    detect_tiles(d, c->fw, c->fh), out, (int)NELEM(out), &n), 0);
 		if (n != 0)
 			fail_msg("%d face(s) in a flat picture, first at "
 			    "%.0f,%.0f %.0fx%.0f score %.2f", n, out[0].box.x,
@@ -293,6 +317,7 @@ main(void)
 	UNIT_TABLE(&l, size_cases, test_input_size);
 	UNIT_TABLE(&l, tiles_cases, test_tiles);
 	UNIT_TEST(&l, test_tiles_monotonic);
+	UNIT_TEST(&l, test_tiles_per_frame);
 	UNIT_TABLE(&l, run_cases, test_run_no_face);
 	return unit_run("detect", &l);
 }

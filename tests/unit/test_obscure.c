@@ -156,10 +156,11 @@ orig_range(const struct pic *p, int pl, struct box b, int *lo, int *hi)
 			}
 }
 
-/* Whatever the mode: pixels outside the box, or more than 1.5 px outside
- * the ellipse, are untouched; padding is untouched. */
+/* Whatever the mode: pixels outside the box are untouched, and so is
+ * padding. Mask mode (an ellipse) also leaves pixels more than 1.5 px
+ * outside the ellipse alone; pixelate and blur cover the whole box. */
 static void
-check_outside_untouched(const struct pic *p, struct box b)
+check_outside_untouched(const struct pic *p, struct box b, int ellipse)
 {
 	for (int pl = 0; pl < 3; pl++) {
 		struct ell e = ell_of(p, pl, b);
@@ -167,7 +168,7 @@ check_outside_untouched(const struct pic *p, struct box b)
 		for (int y = 0; y < p->ph[pl]; y++) {
 			for (int x = 0; x < p->im.linesize[pl]; x++) {
 				if (x < p->pw[pl] && !outside_box(&e, x, y) &&
-				    inside(&e, x, y, 1.5))
+				    (!ellipse || inside(&e, x, y, 1.5)))
 					continue;
 				if (px(p, pl, x, y) != opx(p, pl, x, y))
 					fail_msg("plane %d (%d,%d) changed outside the "
@@ -333,7 +334,7 @@ test_region(void **state)
 	pic_init(&p, g->w, g->h, g->sx, g->sy, 0,
 	    c->mode == OBSCURE_PIXELATE ? GRADIENT : NOISE, 12345);
 	assert_int_equal(obscure_region(o, &p.im, g->b), 0);
-	check_outside_untouched(&p, g->b);
+	check_outside_untouched(&p, g->b, c->mode == OBSCURE_MASK);
 	switch (c->mode) {
 	case OBSCURE_MASK:
 		check_mask(&p, g->b);
@@ -411,24 +412,23 @@ static void
 test_pixelate_block_means(void **state)
 {
 	struct obscure *o = obscure_create(OBSCURE_PIXELATE);
-	struct box b = { 8, 8, 32, 32 };
+	struct box b = { 8, 8, 128, 112 };
 	struct pic p;
 	int checked = 0;
 
 	(void)state;
-	pic_init(&p, 64, 48, 1, 1, 0, NOISE, 77);
+	pic_init(&p, 160, 128, 1, 1, 0, NOISE, 77);
 	assert_int_equal(obscure_region(o, &p.im, b), 0);
 	for (int pl = 0; pl < 3; pl++) {
-		int bs = pl ? 2 : 4, x0 = pl ? 4 : 8, y0 = pl ? 4 : 8;
-		struct ell e = ell_of(&p, pl, b);
+		/* 128 px across: 8 blocks of 16 luma / 8 chroma pixels. */
+		int bs = pl ? 8 : 16, x0 = pl ? 4 : 8, y0 = pl ? 4 : 8;
+		int x1 = pl ? 68 : 136, y1 = pl ? 60 : 120;
 
-		for (int y = 0; y < p.ph[pl]; y++) {
-			for (int x = 0; x < p.pw[pl]; x++) {
+		for (int y = y0; y < y1; y++) {
+			for (int x = x0; x < x1; x++) {
 				int bx = x0 + (x - x0) / bs * bs, by = y0 + (y - y0) / bs * bs;
 				double sum = 0;
 
-				if (!inside(&e, x, y, 0))
-					continue;
 				for (int yy = by; yy < by + bs; yy++)
 					for (int xx = bx; xx < bx + bs; xx++)
 						sum += opx(&p, pl, xx, yy);
@@ -438,8 +438,28 @@ test_pixelate_block_means(void **state)
 			}
 		}
 	}
-	/* ~pi * 16^2 luma + 2 * pi * 8^2 chroma pixels. */
-	assert_in_range(checked, 1100, 1300);
+	/* The whole box is pixelated: 128x112 luma + 2 x 64x56 chroma. */
+	assert_int_equal(checked, 128 * 112 + 2 * 64 * 56);
+	pic_free(&p);
+	obscure_free(&o);
+}
+
+/* Small faces get fewer, larger blocks: at least 16 luma pixels each. */
+static void
+test_pixelate_min_block(void **state)
+{
+	struct obscure *o = obscure_create(OBSCURE_PIXELATE);
+	struct box b = { 0, 0, 32, 32 };
+	struct pic p;
+
+	(void)state;
+	pic_init(&p, 64, 48, 1, 1, 0, NOISE, 78);
+	assert_int_equal(obscure_region(o, &p.im, b), 0);
+	for (int y = 0; y < 16; y++)
+		for (int x = 0; x < 16; x++)
+			assert_int_equal(px(&p, 0, x, y), px(&p, 0, 0, 0));
+	assert_true(px(&p, 0, 16, 0) != px(&p, 0, 0, 0) ||
+	    px(&p, 0, 0, 16) != px(&p, 0, 0, 0));
 	pic_free(&p);
 	obscure_free(&o);
 }
@@ -461,7 +481,7 @@ test_blur_scratch_reuse(void **state)
 
 		pic_init(&p, 64, 48, 1, 1, 0, NOISE, (uint32_t)(i + 9));
 		assert_int_equal(obscure_region(o, &p.im, boxes[i]), 0);
-		check_outside_untouched(&p, boxes[i]);
+		check_outside_untouched(&p, boxes[i], 0);
 		check_blur(&p, boxes[i]);
 		pic_free(&p);
 	}
@@ -630,6 +650,7 @@ main(void)
 	UNIT_TEST(&l, test_mask_independent_of_face);
 	UNIT_TEST(&l, test_mask_overlapping_faces);
 	UNIT_TEST(&l, test_pixelate_block_means);
+	UNIT_TEST(&l, test_pixelate_min_block);
 	UNIT_TEST(&l, test_blur_scratch_reuse);
 	UNIT_TEST(&l, test_blur_flat);
 	UNIT_TABLE(&l, full_cases, test_full);
