@@ -5,7 +5,9 @@
  * here: score = sqrt(cls * obj), anchor-free boxes centred at
  * (col + dx, row + dy) * stride with size exp(dw, dh) * stride.
  */
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -21,8 +23,24 @@ extern "C" {
 #include "yunet.h"
 }
 
-struct yunet {
+/*
+ * OpenCV DNN re-plans and reallocates the whole network whenever the
+ * input shape changes, which costs several times a forward pass. The
+ * scan plan uses a few fixed shapes (coarse, half coarse, tile), so each
+ * shape gets its own network instance, loaded once from the model bytes.
+ */
+#define YUNET_SHAPES 6
+
+struct shape_net {
+	int w, h;
 	cv::dnn::Net net;
+	unsigned long used;	/* LRU stamp */
+};
+
+struct yunet {
+	std::vector<uchar> model;	/* the ONNX file's bytes */
+	std::vector<shape_net> nets;
+	unsigned long clock = 0;
 	std::vector<std::string> out_names;
 	cv::Mat resized;
 	cv::Mat blob;
@@ -41,6 +59,43 @@ dup_cause(const std::string &s)
 	return c;
 }
 
+static cv::dnn::Net
+load_net(struct yunet *y)
+{
+	cv::dnn::Net net = cv::dnn::readNetFromONNX(y->model);
+
+	if (net.empty())
+		throw cv::Exception(0, "empty network", "", "", 0);
+	net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+	net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+	return net;
+}
+
+/* The network instance for input shape w x h (loaded on first use). */
+static cv::dnn::Net &
+net_for(struct yunet *y, int w, int h)
+{
+	size_t lru = 0;
+
+	for (size_t i = 0; i < y->nets.size(); i++) {
+		if (y->nets[i].w == w && y->nets[i].h == h) {
+			y->nets[i].used = ++y->clock;
+			return y->nets[i].net;
+		}
+		if (y->nets[i].used < y->nets[lru].used)
+			lru = i;
+	}
+	if (y->nets.size() < YUNET_SHAPES) {
+		y->nets.push_back(shape_net());
+		lru = y->nets.size() - 1;
+	}
+	y->nets[lru].w = w;
+	y->nets[lru].h = h;
+	y->nets[lru].net = load_net(y);
+	y->nets[lru].used = ++y->clock;
+	return y->nets[lru].net;
+}
+
 extern "C" int
 yunet_create(const char *path, struct yunet **out, char **cause)
 {
@@ -49,18 +104,22 @@ yunet_create(const char *path, struct yunet **out, char **cause)
 	*out = NULL;
 	try {
 		y = new yunet;
-		y->net = cv::dnn::readNet(path);
-		if (y->net.empty())
-			throw cv::Exception(0, "empty network", "", "", 0);
-		y->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-		y->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+		FILE *fp = fopen(path, "rb");
+		if (fp == NULL)
+			throw cv::Exception(0, strerror(errno), "", "", 0);
+		uchar chunk[65536];
+		size_t got;
+		while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+			y->model.insert(y->model.end(), chunk, chunk + got);
+		fclose(fp);
+		cv::dnn::Net net = load_net(y);
 		const char *names[] = { "cls", "obj", "bbox", "kps" };
 		for (int s = 0; s < 3; s++)
 			for (const char *nm : names)
 				y->out_names.push_back(std::string(nm) + "_" +
 				    std::to_string(strides[s]));
 		/* Fail now, not on the first frame, if the layout is wrong. */
-		std::vector<std::string> have = y->net.getUnconnectedOutLayersNames();
+		std::vector<std::string> have = net.getUnconnectedOutLayersNames();
 		for (const std::string &want : y->out_names) {
 			bool found = false;
 			for (const std::string &h : have)
@@ -118,8 +177,9 @@ yunet_run(struct yunet *y, const uint8_t *bgr, int stride, struct rect roi,
 		cv::resize(img, y->resized, cv::Size(in_w, in_h), 0, 0,
 		    in_w < roi.w ? cv::INTER_AREA : cv::INTER_LINEAR);
 		cv::dnn::blobFromImage(y->resized, y->blob);
-		y->net.setInput(y->blob);
-		y->net.forward(y->outs, y->out_names);
+		cv::dnn::Net &net = net_for(y, in_w, in_h);
+		net.setInput(y->blob);
+		net.forward(y->outs, y->out_names);
 
 		float sx = (float)roi.w / in_w, sy = (float)roi.h / in_h;
 		int count = 0;

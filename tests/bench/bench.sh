@@ -13,8 +13,9 @@
 # several times samples camveil's RSS as it goes, so a reader can see whether
 # memory grows with the number of frames (it should stay flat).
 #
-# Wall time is `date +%s.%N` around each command, best of BENCH_RUNS. Peak RSS
-# is VmHWM from /proc/PID/status polled every 0.1 s (no GNU time needed).
+# About 8 minutes on 2 cores with the defaults. Wall time is `date +%s.%N`
+# around each command, best of BENCH_RUNS. Peak RSS is VmHWM from
+# /proc/PID/status polled every 0.1 s (no GNU time needed).
 #
 # Environment:
 #   SHARED             shared data, relative to the repository root (../shared)
