@@ -2,12 +2,15 @@
  * The scan plan of the face detector. YuNet reliably finds faces of about
  * DETECT_MIN_PX network pixels and up to the network's full input, so a
  * single pass cannot cover 16-pixel faces in a 4K frame and close-ups at
- * the same time. A coarse pass over the whole frame (long side `coarse`)
- * catches everything larger than DETECT_MIN_PX / coarse_scale; if the
- * smallest wanted face is smaller, a fine pass at scale DETECT_MIN_PX /
- * min_face covers the frame in overlapping tiles, a few of them per frame
- * in rotation (enough that each is revisited well within the tracker's
- * hold time), and the tracker holds what they find.
+ * the same time.
+ *
+ * Without tiles, one coarse pass (long side `coarse`) must see min_face
+ * itself. When min_face is smaller than that, a fine pass at scale
+ * DETECT_MIN_PX / min_face covers the frame in overlapping tiles, a few
+ * per frame in rotation (enough that each is revisited well within the
+ * tracker's hold time); the coarse pass then only has to catch faces too
+ * big to be whole in a tile, so it runs small (`coarse_tiled`). Network
+ * pixels per frame, not frame pixels, are what detection costs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,8 +25,6 @@ struct detect {
 	struct detect_opts o;
 	struct yunet *net;
 	int cursor;		/* next fine tile */
-	struct det *scratch;	/* raw detections before NMS */
-	int scratch_max;
 };
 
 void
@@ -35,8 +36,10 @@ detect_defaults(struct detect_opts *o)
 	o->nms = 0.3f;
 	o->min_face = 16;
 	o->coarse = 640;
-	o->tile = 640;
+	o->coarse_tiled = 320;
+	o->tile = 320;
 	o->tiles_per_frame = 0;
+	o->threads = 1;
 }
 
 int
@@ -50,15 +53,9 @@ detect_create(const struct detect_opts *o, struct detect **out, char **cause)
 	if (d == NULL)
 		return ERR_NOMEM;
 	d->o = *o;
-	d->scratch_max = 4096;
-	d->scratch = calloc((size_t)d->scratch_max, sizeof *d->scratch);
-	if (d->scratch == NULL) {
-		free(d);
-		return ERR_NOMEM;
-	}
+	yunet_set_threads(o->threads);
 	ret = yunet_create(o->model, &d->net, cause);
 	if (ret < 0) {
-		free(d->scratch);
 		free(d);
 		return ret;
 	}
@@ -72,7 +69,6 @@ detect_free(struct detect **d)
 	if (d == NULL || *d == NULL)
 		return;
 	yunet_free(&(*d)->net);
-	free((*d)->scratch);
 	free(*d);
 	*d = NULL;
 }
@@ -85,101 +81,67 @@ round32(float v)
 	return r < 32 ? 32 : r;
 }
 
-/* Scale from frame to coarse network input. */
 static float
-coarse_scale(const struct detect *d, int fw, int fh)
+long_side(int fw, int fh)
 {
-	return (float)d->o.coarse / (float)(fw > fh ? fw : fh);
+	return (float)(fw > fh ? fw : fh);
 }
 
-/* Scale of the fine pass, or 0 if the coarse pass sees min_face already. */
+/* Scale of the fine pass, or 0 if a `coarse` pass sees min_face already. */
 static float
 fine_scale(const struct detect *d, int fw, int fh)
 {
 	float s = DETECT_MIN_PX / (float)d->o.min_face;
 
-	if (s <= coarse_scale(d, fw, fh) * 1.05f)
+	if (s <= d->o.coarse / long_side(fw, fh) * 1.05f)
 		return 0;
 	return s > 1 ? 1 : s;
 }
 
-void
-detect_input_size(const struct detect *d, int fw, int fh, int *w, int *h)
+/* Scale of the coarse pass actually run (see the top of this file). */
+static float
+coarse_scale(const struct detect *d, int fw, int fh)
 {
-	float s = fine_scale(d, fw, fh);
+	float fs = fine_scale(d, fw, fh), need;
 
-	if (s == 0)
-		s = coarse_scale(d, fw, fh);
-	if (s > 1)
-		s = 1;	/* the network resize upsamples; no need to here */
-	*w = (int)lrintf(fw * s);
-	*h = (int)lrintf(fh * s);
-	if (*w < 1) *w = 1;
-	if (*h < 1) *h = 1;
+	if (fs == 0)
+		return d->o.coarse / long_side(fw, fh);
+	/* Tiles overlap by a quarter tile (fine pixels): faces larger than
+	 * that, in source pixels, must reach DETECT_MIN_PX here. */
+	need = DETECT_MIN_PX * fs / (d->o.tile / 4.0f) * 1.5f;
+	return fmaxf(need, d->o.coarse_tiled / long_side(fw, fh));
 }
 
-/* Tiling of the fine image (iw x ih): count per axis and step. */
+/* Tile grid over the fine image (iw x ih fine pixels). */
 static void
-tile_grid(const struct detect *d, int iw, int ih, int *nx, int *ny, int *side,
-    int *overlap)
+tile_grid(const struct detect *d, int iw, int ih, int *nx, int *ny)
 {
-	/* Faces the coarse pass misses are small; a quarter-tile overlap
-	 * keeps every one of them whole in at least one tile. */
 	int t = d->o.tile, ov = t / 4;
 
-	*side = t;
-	*overlap = ov;
 	/* n tiles of side t with overlap >= ov cover L when n >= (L-ov)/(t-ov). */
 	*nx = iw <= t ? 1 : (iw - ov + (t - ov) - 1) / (t - ov);
 	*ny = ih <= t ? 1 : (ih - ov + (t - ov) - 1) / (t - ov);
 }
 
+static void
+fine_size(const struct detect *d, int fw, int fh, int *iw, int *ih)
+{
+	float fs = fine_scale(d, fw, fh);
+
+	*iw = (int)lrintf(fw * fs);
+	*ih = (int)lrintf(fh * fs);
+}
+
 int
 detect_tiles(const struct detect *d, int fw, int fh)
 {
-	int iw, ih, nx, ny, side, ov;
+	int iw, ih, nx, ny;
 
 	if (fine_scale(d, fw, fh) == 0)
 		return 0;
-	detect_input_size(d, fw, fh, &iw, &ih);
-	tile_grid(d, iw, ih, &nx, &ny, &side, &ov);
+	fine_size(d, fw, fh, &iw, &ih);
+	tile_grid(d, iw, ih, &nx, &ny);
 	return nx * ny;
-}
-
-/* Rect of tile k in an iw x ih image, spread evenly, each at most side. */
-static struct rect
-tile_rect(int k, int nx, int ny, int iw, int ih, int side)
-{
-	struct rect r;
-	int cx = k % nx, cy = k / nx;
-
-	r.w = iw < side ? iw : side;
-	r.h = ih < side ? ih : side;
-	r.x = nx > 1 ? (int)((long)(iw - r.w) * cx / (nx - 1)) : 0;
-	r.y = ny > 1 ? (int)((long)(ih - r.h) * cy / (ny - 1)) : 0;
-	return r;
-}
-
-/*
- * Drop detections below threshold, except that faces cut by the frame
- * border (which YuNet scores low: half a face) only need edge_threshold.
- */
-static int
-keep_confident(const struct detect *d, struct det *dets, int n, int iw, int ih)
-{
-	float mx = iw * 0.01f, my = ih * 0.01f;
-	int kept = 0;
-
-	for (int i = 0; i < n; i++) {
-		struct box b = dets[i].box;
-		int edge = b.x <= mx || b.y <= my || b.x + b.w >= iw - mx ||
-		    b.y + b.h >= ih - my;
-
-		if (dets[i].score >= d->o.threshold ||
-		    (edge && dets[i].score >= d->o.edge_threshold))
-			dets[kept++] = dets[i];
-	}
-	return kept;
 }
 
 int
@@ -190,76 +152,173 @@ detect_tiles_per_frame(const struct detect *d, int fw, int fh, int period)
 	if (tiles == 0)
 		return 0;
 	if (d->o.tiles_per_frame > 0)
-		return d->o.tiles_per_frame;
+		return d->o.tiles_per_frame < tiles ? d->o.tiles_per_frame : tiles;
 	if (period < 1)
 		period = 1;
 	return (tiles + period - 1) / period;
 }
 
-int
-detect_run(struct detect *d, const uint8_t *bgr, int stride, int fw, int fh,
-    int ntiles, struct det *out, int max, int *n)
+/* Round a rect to even coordinates and sizes inside fw x fh (4:2:0 planes). */
+static struct rect
+even_rect(int x, int y, int w, int h, int fw, int fh)
 {
-	int iw, ih, got = 0, total = 0, ret, kept;
-	float cs, fs, sx, sy;
-	float lo = fminf(d->o.threshold, d->o.edge_threshold);
-	struct rect whole;
+	struct rect r;
 
-	*n = 0;
-	detect_input_size(d, fw, fh, &iw, &ih);
-	whole = (struct rect){ 0, 0, iw, ih };
-	cs = coarse_scale(d, fw, fh);
-	fs = fine_scale(d, fw, fh);
+	r.x = x & ~1;
+	r.y = y & ~1;
+	r.w = (w + (x - r.x) + 1) & ~1;
+	r.h = (h + (y - r.y) + 1) & ~1;
+	if (r.x + r.w > fw)
+		r.w = (fw - r.x) & ~1;
+	if (r.y + r.h > fh)
+		r.h = (fh - r.y) & ~1;
+	if (r.w < 2) r.w = fw < 2 ? fw : 2;
+	if (r.h < 2) r.h = fh < 2 ? fh : 2;
+	return r;
+}
 
-	/* Coarse passes over the whole frame: long side = coarse, and half
-	 * that for close-ups (large faces score higher at low resolution). */
+/* Fine-image rect of tile k. */
+static struct rect
+tile_at(const struct detect *d, int k, int nx, int ny, int iw, int ih)
+{
+	struct rect r;
+	int cx = k % nx, cy = k / nx;
+
+	r.w = iw < d->o.tile ? iw : d->o.tile;
+	r.h = ih < d->o.tile ? ih : d->o.tile;
+	r.x = nx > 1 ? (int)((long)(iw - r.w) * cx / (nx - 1)) : 0;
+	r.y = ny > 1 ? (int)((long)(ih - r.h) * cy / (ny - 1)) : 0;
+	return r;
+}
+
+/*
+ * The tile that best contains box b (fine coordinates): the one whose
+ * centre is nearest b's among those containing it whole, else nearest.
+ */
+static int
+tile_for(const struct detect *d, struct box b, int nx, int ny, int iw, int ih)
+{
+	float bx = b.x + b.w / 2, by = b.y + b.h / 2, best = 1e30f;
+	int pick = 0;
+
+	for (int k = 0; k < nx * ny; k++) {
+		struct rect r = tile_at(d, k, nx, ny, iw, ih);
+		int whole = b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.w &&
+		    b.y + b.h <= r.y + r.h;
+		float dx = bx - (r.x + r.w / 2.0f), dy = by - (r.y + r.h / 2.0f);
+		float dist = dx * dx + dy * dy + (whole ? 0 : 1e20f);
+
+		if (dist < best) {
+			best = dist;
+			pick = k;
+		}
+	}
+	return pick;
+}
+
+int
+detect_plan(struct detect *d, int fw, int fh, int tiles, const struct box *hints,
+    int nhints, struct detect_pass *out)
+{
+	float cs = coarse_scale(d, fw, fh), fs = fine_scale(d, fw, fh);
+	int n = 0, ncoarse, iw, ih, nx, ny, all;
+	int planned[DETECT_MAX_PASSES];
+
+	/* Coarse pass(es) over the whole frame; the half-scale one for
+	 * close-ups unless the coarse pass is small already. */
 	for (int half = 0; half < 2; half++) {
 		float k = half ? cs / 2 : cs;
 
-		ret = yunet_run(d->net, bgr, stride, whole, round32(fw * k),
-		    round32(fh * k), lo, d->scratch + total, d->scratch_max - total,
-		    &got);
-		if (ret < 0)
-			return ret;
-		total += got;
+		if (half && long_side(fw, fh) * cs <= d->o.coarse_tiled * 1.5f)
+			break;
+		out[n].src = even_rect(0, 0, fw, fh, fw, fh);
+		out[n].w = round32(fw * k);
+		out[n].h = round32(fh * k);
+		n++;
 	}
+	ncoarse = n;
+	if (fs == 0)
+		return n;
+	fine_size(d, fw, fh, &iw, &ih);
+	tile_grid(d, iw, ih, &nx, &ny);
+	all = nx * ny;
+	/* Tiles of tracked small faces first (they must not wait for the
+	 * rotation), then the rotation, which finds new faces. */
+	for (int i = 0; i < nhints + tiles && n < DETECT_MAX_PASSES; i++) {
+		struct rect r;
+		int k, dup = 0;
 
-	if (fs > 0) {
-		int nx, ny, side, ov, tiles;
+		if (i < nhints) {
+			struct box b = hints[i];
 
-		tile_grid(d, iw, ih, &nx, &ny, &side, &ov);
-		tiles = nx * ny;
-		for (int i = 0; i < ntiles && i < tiles; i++) {
-			struct rect r = tile_rect(d->cursor, nx, ny, iw, ih, side);
-
-			d->cursor = (d->cursor + 1) % tiles;
-			ret = yunet_run(d->net, bgr, stride, r, round32(r.w),
-			    round32(r.h), lo, d->scratch + total,
-			    d->scratch_max - total, &got);
-			if (ret < 0)
-				return ret;
-			total += got;
+			if (b.h * cs >= DETECT_MIN_PX * 1.5f)
+				continue;	/* the coarse pass sees it */
+			b.x *= fs; b.y *= fs; b.w *= fs; b.h *= fs;
+			k = tile_for(d, b, nx, ny, iw, ih);
+		} else {
+			if (i - nhints >= all)
+				break;
+			k = d->cursor;
+			d->cursor = (d->cursor + 1) % all;
 		}
+		for (int j = 0; j < n - ncoarse; j++)
+			dup |= planned[j] == k;
+		if (dup)
+			continue;
+		planned[n - ncoarse] = k;
+		r = tile_at(d, k, nx, ny, iw, ih);
+		out[n].src = even_rect((int)(r.x / fs), (int)(r.y / fs),
+		    (int)ceilf(r.w / fs), (int)ceilf(r.h / fs), fw, fh);
+		out[n].w = round32((float)r.w);
+		out[n].h = round32((float)r.h);
+		n++;
 	}
+	return n;
+}
 
-	total = keep_confident(d, d->scratch, total, iw, ih);
-	kept = geom_nms(d->scratch, total, d->o.nms);
-	/* Back to frame coordinates. */
-	sx = (float)fw / (float)iw;
-	sy = (float)fh / (float)ih;
-	for (int i = 0; i < kept && i < max; i++) {
+int
+detect_pass_run(struct detect *d, const struct detect_pass *p, const uint8_t *bgr,
+    int stride, struct det *out, int max, int *n)
+{
+	struct rect whole = { 0, 0, p->w, p->h };
+	float sx = (float)p->src.w / p->w, sy = (float)p->src.h / p->h;
+	int got = 0, ret;
+
+	ret = yunet_run(d->net, bgr, stride, whole, p->w, p->h,
+	    fminf(d->o.threshold, d->o.edge_threshold), out + *n, max - *n, &got);
+	if (ret < 0)
+		return ret;
+	for (int i = *n; i < *n + got; i++) {
 		struct det *o = &out[i];
 
-		*o = d->scratch[i];
-		o->box.x *= sx;
-		o->box.y *= sy;
+		o->box.x = p->src.x + o->box.x * sx;
+		o->box.y = p->src.y + o->box.y * sy;
 		o->box.w *= sx;
 		o->box.h *= sy;
 		for (int k = 0; k < 10; k += 2) {
-			o->kps[k] *= sx;
-			o->kps[k + 1] *= sy;
+			o->kps[k] = p->src.x + o->kps[k] * sx;
+			o->kps[k + 1] = p->src.y + o->kps[k + 1] * sy;
 		}
 	}
-	*n = kept < max ? kept : max;
+	*n += got;
 	return 0;
+}
+
+int
+detect_finish(const struct detect *d, int fw, int fh, struct det *dets, int n)
+{
+	float mx = fw * 0.01f, my = fh * 0.01f;
+	int kept = 0;
+
+	/* Faces cut by the frame border score low (half a face). */
+	for (int i = 0; i < n; i++) {
+		struct box b = dets[i].box;
+		int edge = b.x <= mx || b.y <= my || b.x + b.w >= fw - mx ||
+		    b.y + b.h >= fh - my;
+
+		if (dets[i].score >= d->o.threshold ||
+		    (edge && dets[i].score >= d->o.edge_threshold))
+			dets[kept++] = dets[i];
+	}
+	return geom_nms(dets, kept, d->o.nms);
 }

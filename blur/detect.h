@@ -1,11 +1,15 @@
 /*
  * Face detection over a whole frame, at every face size camveil must
- * hide: a coarse pass over the downscaled frame each frame finds medium
- * and large faces (a second pass at half that size catches full-frame
- * close-ups); when the smallest face
- * to find (min_face) is below what the coarse pass can see, the frame is
- * also scanned at a finer scale in overlapping tiles, a few tiles per
- * frame in rotation. The tracker holds faces between scans of a tile.
+ * hide. Each frame is scanned in a few passes, each a region of the frame
+ * resized to a network input:
+ *  - a coarse pass over the whole frame finds medium and large faces (a
+ *    second one at half that size catches full-frame close-ups);
+ *  - when the smallest face to find (min_face) is below what the coarse
+ *    pass can see, a fine pass at a larger scale covers the frame in
+ *    overlapping tiles, a few tiles per frame in rotation. The tracker
+ *    holds what they find between visits.
+ * The caller turns each planned pass into a BGR image (codecs/scale) and
+ * hands it back; this module never sees decoded frames.
  */
 #ifndef CAMVEIL_DETECT_H
 #define CAMVEIL_DETECT_H
@@ -13,6 +17,8 @@
 #include <stdint.h>
 
 #include "geom.h"
+
+#define DETECT_MAX_PASSES 16
 
 struct detect;
 
@@ -23,9 +29,17 @@ struct detect_opts {
 	float nms;		/* IoU above which overlapping boxes merge, default 0.3 */
 	int min_face;		/* smallest face height to find, source pixels (default 16) */
 	int coarse;		/* coarse pass long side, network pixels (default 640) */
-	int tile;		/* fine pass tile side, network pixels (default 640) */
+	int coarse_tiled;	/* the same when fine tiles run (default 320) */
+	int tile;		/* fine pass tile side, network pixels (default 320) */
+	int threads;		/* OpenCV threads, process-wide (default 1; 0 = all) */
 	int tiles_per_frame;	/* fine tiles per frame; 0 = auto (default): the
-				   caller passes a count to detect_run */
+				   caller passes a count to detect_plan */
+};
+
+/* One pass: region src of the frame, resized to w x h for the network. */
+struct detect_pass {
+	struct rect src;	/* frame pixels; x, y, w, h even */
+	int w, h;		/* network input, multiples of 32 */
 };
 
 /* Fill opts with defaults (model NULL). */
@@ -35,14 +49,7 @@ void detect_defaults(struct detect_opts *opts);
 int detect_create(const struct detect_opts *opts, struct detect **out, char **cause);
 void detect_free(struct detect **d);
 
-/*
- * Size of the BGR image detect_run wants for a frame_w x frame_h frame
- * (a downscaled copy, never larger than the frame).
- */
-void detect_input_size(const struct detect *d, int frame_w, int frame_h,
-    int *w, int *h);
-
-/* Number of fine tiles for that frame size (0 if the coarse pass suffices). */
+/* Number of fine tiles for a frame_w x frame_h frame (0: coarse suffices). */
 int detect_tiles(const struct detect *d, int frame_w, int frame_h);
 
 /*
@@ -53,12 +60,30 @@ int detect_tiles_per_frame(const struct detect *d, int frame_w, int frame_h,
     int period);
 
 /*
- * Find faces in bgr (as sized by detect_input_size), scanning `tiles`
- * fine tiles in rotation. Writes up to max detections in frame
- * coordinates to out, their count to *n. Returns 0 or ERR_DETECT (then
- * *n is 0).
+ * Plan this frame's passes: the coarse pass(es), the next `tiles` fine
+ * tiles of the rotation (which this advances), and the tiles holding the
+ * nhints faces being tracked (hints: frame coordinates) that are too
+ * small for the coarse pass, so a known small face is looked at every
+ * frame and not only when the rotation comes by. Writes at most
+ * DETECT_MAX_PASSES passes to out and returns their number.
  */
-int detect_run(struct detect *d, const uint8_t *bgr, int stride,
-    int frame_w, int frame_h, int tiles, struct det *out, int max, int *n);
+int detect_plan(struct detect *d, int frame_w, int frame_h, int tiles,
+    const struct box *hints, int nhints, struct detect_pass *out);
+
+/*
+ * Run one pass on bgr, the pass's region as a packed BGR24 image of
+ * pass->w x pass->h. Appends candidate detections (frame coordinates, not
+ * yet filtered) to out[*n..max) and advances *n. 0 or ERR_DETECT.
+ */
+int detect_pass_run(struct detect *d, const struct detect_pass *pass,
+    const uint8_t *bgr, int stride, struct det *out, int max, int *n);
+
+/*
+ * Keep confident candidates (threshold, or edge_threshold for faces cut
+ * by the frame border) and merge overlaps. Returns the number kept, in
+ * dets[0..ret).
+ */
+int detect_finish(const struct detect *d, int frame_w, int frame_h,
+    struct det *dets, int n);
 
 #endif

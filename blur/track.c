@@ -16,6 +16,8 @@
 
 struct track {
 	struct box box;		/* last detected box */
+	struct box first;	/* first detected box */
+	double born;		/* time of the first detection */
 	float vx, vy;		/* centre velocity, px/s */
 	double seen;		/* time of last detection */
 	float score;
@@ -199,8 +201,8 @@ track_update(struct tracker *t, double now, const struct det *dets, int n)
 			}
 		}
 		memset(k, 0, sizeof *k);
-		k->box = dets[i].box;
-		k->seen = now;
+		k->box = k->first = dets[i].box;
+		k->seen = k->born = now;
 		k->score = dets[i].score;
 		k->hits = 1;
 		k->id = t->next_id++;
@@ -222,6 +224,7 @@ track_boxes(const struct tracker *t, struct track_box *out, int max)
 		out[n].id = tr->id;
 		out[n].lost = tr->seen < t->now;
 		out[n].score = tr->score;
+		out[n].hits = tr->hits;
 		n++;
 	}
 	for (int k = 0; k < t->noverflow && n < max; k++) {
@@ -229,6 +232,7 @@ track_boxes(const struct tracker *t, struct track_box *out, int max)
 		out[n].id = 0;
 		out[n].lost = 0;
 		out[n].score = 0;
+		out[n].hits = 1;
 		n++;
 	}
 	return n;
@@ -238,4 +242,28 @@ uint32_t
 track_total(const struct tracker *t)
 {
 	return t->next_id - 1;
+}
+
+int
+track_backcast(const struct tracker *t, uint32_t id, double at, struct box *out)
+{
+	for (int k = 0; k < t->n; k++) {
+		const struct track *tr = &t->tr[k];
+		float dt, cap, vx, vy;
+
+		if (tr->id != id)
+			continue;
+		dt = (float)(tr->born - at);
+		if (dt <= 0)
+			return -1;	/* not before the first detection */
+		cap = t->o.max_speed * tr->first.w;
+		vx = fmaxf(-cap, fminf(cap, tr->vx));
+		vy = fmaxf(-cap, fminf(cap, tr->vy));
+		*out = tr->first;
+		out->x -= vx * dt;
+		out->y -= vy * dt;
+		*out = geom_scale(*out, 1 + t->o.grow * dt);
+		return 0;
+	}
+	return -1;
 }

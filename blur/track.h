@@ -27,7 +27,16 @@ struct track_box {
 				   (tracker full), covered for this frame only */
 	int lost;		/* 1 if extrapolated (not detected this frame) */
 	float score;		/* last detection score */
+	int hits;		/* detections so far */
 };
+
+/*
+ * Where track id was expected at an earlier time `at`, before it was first
+ * detected: its first box moved back along its velocity and grown with
+ * the distance in time. Returns 0, or -1 if id is unknown or `at` is not
+ * before its first detection.
+ */
+int track_backcast(const struct tracker *t, uint32_t id, double at, struct box *out);
 
 void track_defaults(struct track_opts *o);
 struct tracker *track_create(const struct track_opts *o);

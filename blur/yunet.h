@@ -21,6 +21,13 @@ struct yunet;
  * if cause is not NULL, sets *cause to a malloc'd message naming the file.
  */
 int yunet_create(const char *path, struct yunet **out, char **cause);
+
+/*
+ * Threads OpenCV may use for a forward pass (process-wide; 0 = OpenCV's
+ * default, all cores). One is the most CPU-efficient when the encoder and
+ * decoder already keep the other cores busy.
+ */
+void yunet_set_threads(int n);
 void yunet_free(struct yunet **y);
 
 /*

@@ -98,6 +98,12 @@ codecs_frame_make_writable(struct AVFrame *f)
 	return codecs_err(av_frame_make_writable(f));
 }
 
+int
+codecs_frame_ref(AVFrame *dst, const AVFrame *src)
+{
+	return codecs_err(av_frame_ref(dst, src));
+}
+
 void
 codecs_frame_move(struct AVFrame *dst, struct AVFrame *src)
 {

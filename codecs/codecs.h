@@ -32,6 +32,8 @@ void codecs_frame_free(struct AVFrame **f);
 void codecs_frame_unref(struct AVFrame *f);
 /* Make the frame's data writable (copies only if buffers are shared). */
 int codecs_frame_make_writable(struct AVFrame *f);
+/* Add a reference to src's buffers in dst (dst must be empty). */
+int codecs_frame_ref(struct AVFrame *dst, const struct AVFrame *src);
 /* Move src's references into dst (dst must be empty); src becomes empty. */
 void codecs_frame_move(struct AVFrame *dst, struct AVFrame *src);
 

@@ -1,5 +1,6 @@
 /*
- * Scaling a decoded frame to a packed BGR24 image for the face detector.
+ * Scaling regions of a decoded frame to packed BGR24 images for the face
+ * detector, straight from the YUV planes.
  */
 #ifndef CAMVEIL_SCALE_H
 #define CAMVEIL_SCALE_H
@@ -13,10 +14,11 @@ struct scale *scale_create(void);
 void scale_free(struct scale **s);
 
 /*
- * Resize and convert f to w x h BGR24 at dst (stride bytes per row).
- * The converter is cached and rebuilt only when sizes change.
+ * Resize region (x, y, w, h) of f, which must have even x and y for
+ * subsampled chroma, to dst_w x dst_h BGR24 at dst (stride bytes per
+ * row). Converters are cached per size pair.
  */
-int scale_to_bgr(struct scale *s, const struct AVFrame *f, int w, int h,
-    uint8_t *dst, int stride);
+int scale_region_to_bgr(struct scale *s, const struct AVFrame *f, int x, int y,
+    int w, int h, int dst_w, int dst_h, uint8_t *dst, int stride);
 
 #endif

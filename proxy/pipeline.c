@@ -36,6 +36,7 @@
 #define MAX_DETS 512
 #define MAX_BOXES 1024
 #define MAX_LOOKBACK 64
+#define MAX_HINTS 12
 
 /* Growth from YuNet's eyes-to-chin box to the whole head and hair. */
 #define HEAD_SIDE 0.25f
@@ -54,17 +55,19 @@ struct pipeline {
 	struct detect *det;
 	struct tracker *tr;
 	struct obscure *obs;
-	struct scale *sc;
+	struct scale *sc;	/* worker only */
+	uint8_t *bgr;		/* worker only: one pass's network input */
+	size_t bgr_size;
 
 	/* Detection worker. mu guards everything down to quit. */
 	pthread_t thread;
 	int thread_started;
 	pthread_mutex_t mu;
 	pthread_cond_t job_cv, done_cv;
-	uint8_t *buf[2];
-	size_t buf_size;
-	int stride, bw, bh;
-	int job_buf, job_fw, job_fh, job_tiles;
+	struct AVFrame *job_frame;	/* the worker's own reference */
+	int job_tiles;
+	struct box job_hints[MAX_HINTS];	/* tracked faces, for the plan */
+	int job_nhints;
 	uint64_t job_seq;	/* last submitted */
 	int has_job, running;	/* outstanding = has_job || running */
 	uint64_t res_seq;
@@ -78,7 +81,6 @@ struct pipeline {
 	double last_t;		/* time of the previous pushed frame */
 	double interval;	/* smoothed frame interval, seconds */
 	int have_cur;
-	int cur_buf;		/* buffer cur was scaled into, -1 if none */
 	struct slot line[MAX_LOOKBACK + 1];	/* processed, oldest first */
 	int nline;
 	int flushing;
@@ -111,6 +113,46 @@ now_mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Detect faces in f: plan the passes, convert each region to BGR, run
+ * the network on it, filter and merge. Runs on the worker thread.
+ */
+static int
+detect_frame(struct pipeline *p, struct AVFrame *f, int tiles,
+    const struct box *hints, int nhints, struct det *out, int *n)
+{
+	struct detect_pass passes[DETECT_MAX_PASSES];
+	struct image img;
+	int np, ret;
+
+	*n = 0;
+	codecs_frame_image(f, &img);
+	np = detect_plan(p->det, img.width, img.height, tiles, hints, nhints, passes);
+	for (int i = 0; i < np; i++) {
+		size_t need = (size_t)passes[i].w * 3 * passes[i].h;
+
+		if (need > p->bgr_size) {
+			uint8_t *nb = realloc(p->bgr, need);
+
+			if (nb == NULL)
+				return ERR_NOMEM;
+			p->bgr = nb;
+			p->bgr_size = need;
+		}
+		ret = scale_region_to_bgr(p->sc, f, passes[i].src.x, passes[i].src.y,
+		    passes[i].src.w, passes[i].src.h, passes[i].w, passes[i].h,
+		    p->bgr, passes[i].w * 3);
+		if (ret < 0)
+			return ret;
+		ret = detect_pass_run(p->det, &passes[i], p->bgr, passes[i].w * 3,
+		    out, MAX_DETS, n);
+		if (ret < 0)
+			return ret;
+	}
+	*n = detect_finish(p->det, img.width, img.height, out, *n);
+	return 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -119,8 +161,10 @@ worker_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
+		struct AVFrame *f;
+		struct box hints[MAX_HINTS];
 		uint64_t seq;
-		int b, fw, fh, tiles, n = 0, ret;
+		int tiles, nhints, n = 0, ret;
 		double t0, ms;
 
 		while (!p->has_job && !p->quit)
@@ -128,19 +172,21 @@ worker_main(void *arg)
 		if (p->quit)
 			break;
 		seq = p->job_seq;
-		b = p->job_buf;
-		fw = p->job_fw;
-		fh = p->job_fh;
+		f = p->job_frame;
 		tiles = p->job_tiles;
+		nhints = p->job_nhints;
+		memcpy(hints, p->job_hints, (size_t)nhints * sizeof *hints);
 		p->has_job = 0;
 		p->running = 1;
 		pthread_mutex_unlock(&p->mu);
 
 		t0 = now_mono();
 		ret = local == NULL ? ERR_NOMEM :
-		    detect_run(p->det, p->buf[b], p->stride, fw, fh, tiles, local,
-		    MAX_DETS, &n);
+		    detect_frame(p, f, tiles, hints, nhints, local, &n);
 		ms = (now_mono() - t0) * 1000;
+		/* Drop our reference before reporting: the caller may then
+		 * write into the frame without a copy. */
+		codecs_frame_unref(f);
 
 		pthread_mutex_lock(&p->mu);
 		p->running = 0;
@@ -174,7 +220,6 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 	if (p == NULL)
 		return ERR_NOMEM;
 	p->o = *o;
-	p->cur_buf = -1;
 	p->interval = 1.0 / 25;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -189,7 +234,8 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 	p->tr = track_create(&o->track);
 	p->obs = obscure_create(o->mode);
 	p->sc = scale_create();
-	if (p->tr == NULL || p->obs == NULL || p->sc == NULL) {
+	p->job_frame = codecs_frame_alloc();
+	if (p->tr == NULL || p->obs == NULL || p->sc == NULL || p->job_frame == NULL) {
 		ret = ERR_NOMEM;
 		goto fail;
 	}
@@ -227,8 +273,8 @@ pipeline_free(struct pipeline **pp)
 	track_free(&p->tr);
 	obscure_free(&p->obs);
 	scale_free(&p->sc);
-	free(p->buf[0]);
-	free(p->buf[1]);
+	codecs_frame_free(&p->job_frame);
+	free(p->bgr);
 	pthread_cond_destroy(&p->job_cv);
 	pthread_cond_destroy(&p->done_cv);
 	pthread_mutex_destroy(&p->mu);
@@ -244,47 +290,6 @@ outstanding(const struct pipeline *p)
 }
 
 /*
- * Scale the current frame into the buffer the worker is not using.
- * Returns the buffer index, or -1 (then the frame will fail closed).
- */
-static int
-prepare_input(struct pipeline *p, struct AVFrame *f, int fw, int fh)
-{
-	int bw, bh, b, busy;
-	size_t need;
-
-	detect_input_size(p->det, fw, fh, &bw, &bh);
-	need = (size_t)bw * 3 * (size_t)bh;
-	pthread_mutex_lock(&p->mu);
-	busy = outstanding(p);
-	b = busy ? !p->job_buf : 0;
-	if (need > p->buf_size || bw != p->bw || bh != p->bh) {
-		/* Resizing would pull a buffer from under the worker. */
-		if (busy) {
-			pthread_mutex_unlock(&p->mu);
-			return -1;
-		}
-		for (int i = 0; i < 2; i++) {
-			uint8_t *nb = realloc(p->buf[i], need);
-
-			if (nb == NULL) {
-				pthread_mutex_unlock(&p->mu);
-				return -1;
-			}
-			p->buf[i] = nb;
-		}
-		p->buf_size = need;
-		p->bw = bw;
-		p->bh = bh;
-		p->stride = bw * 3;
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (scale_to_bgr(p->sc, f, bw, bh, p->buf[b], p->stride) < 0)
-		return -1;
-	return b;
-}
-
-/*
  * Fine tiles for this frame: each tile must be revisited in at most half
  * the hold time, so a small face between scans stays covered.
  */
@@ -296,18 +301,23 @@ tiles_for(struct pipeline *p, int fw, int fh)
 	return detect_tiles_per_frame(p->det, fw, fh, period < 1 ? 1 : period);
 }
 
-/* Submit the current frame's detection job if the worker is free. */
+/*
+ * Submit the current frame's detection job if the worker is free (it is
+ * not while a late job still runs: then this frame will fail closed).
+ */
 static void
 submit_cur(struct pipeline *p, int fw, int fh)
 {
 	int tiles = tiles_for(p, fw, fh);
+	int nb = track_boxes(p->tr, p->boxes, MAX_BOXES);
 
 	pthread_mutex_lock(&p->mu);
-	if (!outstanding(p) && p->cur_buf >= 0) {
-		p->job_buf = p->cur_buf;
-		p->job_fw = fw;
-		p->job_fh = fh;
+	if (!outstanding(p) && codecs_frame_ref(p->job_frame, p->cur.f) == 0) {
 		p->job_tiles = tiles;
+		/* Where the tracked faces are now: their tiles get scanned. */
+		p->job_nhints = 0;
+		for (int i = 0; i < nb && p->job_nhints < MAX_HINTS; i++)
+			p->job_hints[p->job_nhints++] = p->boxes[i].box;
 		p->job_seq++;
 		p->has_job = 1;
 		p->cur.seq = p->job_seq;
@@ -339,7 +349,7 @@ finish_cur(struct pipeline *p)
 {
 	struct slot s = p->cur;
 	struct image img;
-	int got = 0, n = 0, nb, created = 0, failed = 0, ret;
+	int got = 0, n = 0, nb, failed = 0, ret;
 
 	memset(&p->cur, 0, sizeof p->cur);
 	p->have_cur = 0;
@@ -381,7 +391,8 @@ finish_cur(struct pipeline *p)
 		log_debug("frame at %.3fs fully obscured: detection %s", s.t,
 		    s.seq == 0 ? "busy" : got ? "failed" : "late");
 	} else {
-		created = track_update(p->tr, s.t, p->dets, n);
+		int created = track_update(p->tr, s.t, p->dets, n);
+
 		nb = track_boxes(p->tr, p->boxes, MAX_BOXES);
 		if (log_get_level() >= LOG_DEBUG) {
 			for (int i = 0; i < n; i++)
@@ -394,15 +405,26 @@ finish_cur(struct pipeline *p)
 		for (int i = 0; i < nb; i++)
 			cover(p, s.f, p->boxes[i].box, &failed);
 		p->st.face_regions += nb;
-		/* New faces: also hide them in the held frames before this one. */
-		for (int i = 0; created > 0 && i < nb; i++) {
-			if (p->boxes[i].id <= p->max_id)
+		/*
+		 * New faces: also hide them in the held frames before this
+		 * one, where the face already was but was not found yet. At
+		 * birth the motion is unknown: cover the same place, widened.
+		 * At the second detection, cover the path extrapolated back.
+		 */
+		for (int i = 0; i < nb; i++) {
+			const struct track_box *tb = &p->boxes[i];
+
+			if (tb->id == 0 || tb->lost ||
+			    !(tb->id > p->max_id || tb->hits == 2))
 				continue;
 			for (int k = 0; k < p->nline; k++) {
+				struct box back = geom_scale(tb->box, 1.3f);
 				int unused = 0;
 
-				cover(p, p->line[k].f, geom_scale(p->boxes[i].box, 1.15f),
-				    &unused);
+				if (tb->hits == 2 && track_backcast(p->tr, tb->id,
+				    p->line[k].t, &back) < 0)
+					continue;
+				cover(p, p->line[k].f, back, &unused);
 			}
 		}
 		for (int i = 0; i < nb; i++)
@@ -420,14 +442,12 @@ int
 pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
 {
 	struct image img;
-	int ret, fw = 0, fh = 0, b = -1;
+	int ret, fw = 0, fh = 0;
 
 	if (f != NULL) {
 		codecs_frame_image(f, &img);
 		fw = img.width;
 		fh = img.height;
-		/* Scale the new frame while the worker handles the current one. */
-		b = prepare_input(p, f, fw, fh);
 	}
 	if (p->have_cur) {
 		ret = finish_cur(p);
@@ -443,11 +463,9 @@ pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
 		return ERR_NOMEM;
 	codecs_frame_move(p->cur.f, f);
 	p->cur.t = t;
-	p->cur.seq = 0;
 	if (p->last_t > 0 && t > p->last_t)
 		p->interval = 0.8 * p->interval + 0.2 * fminf(1.0f, (float)(t - p->last_t));
 	p->last_t = t;
-	p->cur_buf = b;
 	p->have_cur = 1;
 	submit_cur(p, fw, fh);
 	return 0;

@@ -123,17 +123,12 @@ if [ -f "$RAW264" ]; then
 	check "Foreman QCIF: no face left, misses < 1%" facecheck_ok "$RAW264" "$T/mr2.mkv"
 fi
 
-# Small faces in a large frame: the walking clip (faces ~16-20 px) placed
-# in a 4K canvas, so only the tiled fine pass can find them. The fine pass
-# visits 18 tiles in rotation (3 per frame at 12 fps): the two faces are
-# found at frame 3 and back-filled into frames 0-2, but the exhaustive
-# check also counts one single-frame 0.53 detection on a shirt at frame
-# 2 that the rotation never visited: 1 of 71, hence 2% here.
+# Small faces in a large frame: the walking clip (faces ~13-20 px) placed
+# in a 4K canvas, so only the tiled fine pass can find them: 45 tiles,
+# visited in rotation, plus every frame the tiles of faces being tracked.
 ffmpeg -v error -i "$WALK" -vf "pad=3840:2160:1700:900:color=0x707070" -c:v libx264 -preset ultrafast "$T/walk4k.mp4"
 "$CAMVEIL" anonymize -q --preset ultrafast "$T/walk4k.mp4" "$T/walk4k-out.mp4"
-check "4K frame with 16-20 px faces: no face left, misses < 2%" facecheck_ok "$T/walk4k.mp4" "$T/walk4k-out.mp4" 2
-"$CAMVEIL" anonymize -q --preset ultrafast --tiles-per-frame 18 "$T/walk4k.mp4" "$T/walk4k-all.mp4"
-check "4K, every tile every frame: no face left, misses < 1%" facecheck_ok "$T/walk4k.mp4" "$T/walk4k-all.mp4"
+check "4K frame with 13-20 px faces: no face left, misses < 1%" facecheck_ok "$T/walk4k.mp4" "$T/walk4k-out.mp4"
 
 # Full-frame close-up: the head-pose clip cropped around the face and
 # scaled so the face fills most of the frame.

@@ -79,26 +79,38 @@ src_next(struct src *s, struct AVFrame *f)
 	}
 }
 
+/* Exhaustive scan of f: coarse passes and every fine tile. */
 static int
 scan(struct detect *d, struct scale *sc, struct AVFrame *f, uint8_t **buf,
     size_t *cap, struct det *out)
 {
+	struct detect_pass passes[DETECT_MAX_PASSES];
 	struct image img;
-	int bw, bh, n = 0, tiles;
+	int n = 0, left, np;
 
 	codecs_frame_image(f, &img);
-	detect_input_size(d, img.width, img.height, &bw, &bh);
-	if ((size_t)bw * bh * 3 > *cap) {
-		*cap = (size_t)bw * bh * 3;
-		*buf = realloc(*buf, *cap);
-	}
-	scale_to_bgr(sc, f, bw, bh, *buf, bw * 3);
-	/* Exhaustive: every fine tile, every frame. */
-	tiles = detect_tiles(d, img.width, img.height);
-	if (detect_run(d, *buf, bw * 3, img.width, img.height, tiles, out, MAXD,
-	    &n) < 0)
-		return -1;
-	return n;
+	left = detect_tiles(d, img.width, img.height);
+	do {
+		int chunk = left < DETECT_MAX_PASSES - 2 ? left : DETECT_MAX_PASSES - 2;
+
+		np = detect_plan(d, img.width, img.height, chunk, NULL, 0, passes);
+		left -= chunk;
+		for (int i = 0; i < np; i++) {
+			size_t need = (size_t)passes[i].w * passes[i].h * 3;
+
+			if (need > *cap) {
+				*cap = need;
+				*buf = realloc(*buf, *cap);
+			}
+			if (scale_region_to_bgr(sc, f, passes[i].src.x, passes[i].src.y,
+			    passes[i].src.w, passes[i].src.h, passes[i].w, passes[i].h,
+			    *buf, passes[i].w * 3) < 0 ||
+			    detect_pass_run(d, &passes[i], *buf, passes[i].w * 3, out,
+			    MAXD, &n) < 0)
+				return -1;
+		}
+	} while (left > 0);
+	return detect_finish(d, img.width, img.height, out, n);
 }
 
 /* Fraction of pixels in the centre 60% of box b that carry the mask. */

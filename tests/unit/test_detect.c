@@ -69,8 +69,11 @@ test_defaults(void **state)
 	assert_float_equal(o.nms, 0.3, 1e-6);
 	assert_int_equal(o.min_face, 16);
 	assert_int_equal(o.coarse, 640);
-	assert_int_equal(o.tile, 640);
+	assert_int_equal(o.coarse_tiled, 320);
+	assert_int_equal(o.tile, 320);
 	assert_int_equal(o.tiles_per_frame, 0);
+	assert_int_equal(o.threads, 1);
+	assert_float_equal(o.edge_threshold, 0.3, 1e-6);
 }
 
 /* ---- detect_create failures (no model needed) -------------------------- */
@@ -125,47 +128,88 @@ test_free_null(void **state)
 	assert_null(d);
 }
 
-/* ---- detect_input_size -------------------------------------------------- */
+/* ---- detect_plan -------------------------------------------------------- */
 
-struct size_case {
+struct plan_case {
 	const char *name;
-	int min_face, coarse;	/* 0: default (16, 640) */
+	int min_face;
 	int fw, fh;
-	double scale;		/* wanted input size / frame size */
+	double fine;		/* expected tile scale (network / frame px), 0: no tiles */
+	int coarse_long;	/* expected coarse network long side */
 };
 
-static struct size_case size_cases[] = {
-	/* The fine pass needs 16 px faces at 11 network px: scale 11/16. */
-	{ "input/1080p_min16", 16, 0, 1920, 1080, 11.0 / 16 },
-	{ "input/1080p_portrait_min16", 16, 0, 1080, 1920, 11.0 / 16 },
-	{ "input/4k_min16", 16, 0, 3840, 2160, 11.0 / 16 },
-	{ "input/720p_min16", 16, 0, 1280, 720, 11.0 / 16 },
-	{ "input/1080p_min24", 24, 0, 1920, 1080, 11.0 / 24 },
-	/* Coarse pass suffices: its own scale (long side 640)... */
-	{ "input/1080p_min32", 32, 0, 1920, 1080, 1.0 / 3 },
-	{ "input/1080p_min64", 64, 0, 1920, 1080, 1.0 / 3 },
-	{ "input/1080p_coarse1280", 16, 1280, 1920, 1080, 2.0 / 3 },
-	/* ...but never upscaled. */
-	{ "input/480x270_min16", 16, 0, 480, 270, 1 },
-	{ "input/640x360_min16", 16, 0, 640, 360, 1 },
-	{ "input/1080p_min8", 8, 0, 1920, 1080, 1 },
-	{ "input/tiny", 16, 0, 8, 6, 1 },
-	{ "input/1x1", 16, 0, 1, 1, 1 },
+static struct plan_case plan_cases[] = {
+	/* The fine pass needs 16 px faces at 11 network px: scale 11/16;
+	 * the coarse pass then runs small (320). */
+	{ "plan/1080p_min16", 16, 1920, 1080, 11.0 / 16, 320 },
+	{ "plan/1080p_portrait_min16", 16, 1080, 1920, 11.0 / 16, 320 },
+	/* 4K: faces wider than the tile overlap (80 fine px = 116 frame px)
+	 * must reach the coarse pass at 1.5 x 11 px: long side 544. */
+	{ "plan/4k_min16", 16, 3840, 2160, 11.0 / 16, 544 },
+	{ "plan/720p_min16", 16, 1280, 720, 11.0 / 16, 320 },
+	{ "plan/1080p_min24", 24, 1920, 1080, 11.0 / 24, 320 },
+	/* The coarse pass alone suffices: long side 640. */
+	{ "plan/1080p_min32", 32, 1920, 1080, 0, 640 },
+	{ "plan/480x270_min16", 16, 480, 270, 0, 640 },
+	{ "plan/640x360_min16", 16, 640, 360, 0, 640 },
+	{ "plan/odd_333x187", 16, 333, 187, 0, 640 },
+	/* Faces below what a full-resolution pass sees: scale capped at 1. */
+	{ "plan/1080p_min8", 8, 1920, 1080, 1, 384 },
 };
 
 static void
-test_input_size(void **state)
+test_plan(void **state)
 {
-	const struct size_case *c = *state;
-	struct detect *d = open_detector(c->min_face, c->coarse);
-	int w = -1, h = -1;
+	const struct plan_case *c = *state;
+	struct detect *d = open_detector(c->min_face, 0);
+	struct detect_pass ps[DETECT_MAX_PASSES];
+	int tiles = detect_tiles(d, c->fw, c->fh), seen = 0;
+	unsigned char *cov = calloc((size_t)c->fw * c->fh, 1);
 
-	detect_input_size(d, c->fw, c->fh, &w, &h);
-	assert_true(w >= 1 && h >= 1);
-	assert_true(w <= c->fw && h <= c->fh);
-	if (fabs(w - c->fw * c->scale) > 0.5 || fabs(h - c->fh * c->scale) > 0.5)
-		fail_msg("%dx%d -> %dx%d, want %.1fx%.1f", c->fw, c->fh, w, h,
-		    c->fw * c->scale, c->fh * c->scale);
+	assert_non_null(cov);
+	assert_int_equal(tiles > 0, c->fine > 0);
+	/* Rotate through every tile, a few per call. */
+	for (int call = 0; seen < tiles || call == 0; call++) {
+		int want = tiles - seen < 3 ? tiles - seen : 3;
+		int np = detect_plan(d, c->fw, c->fh, want, NULL, 0, ps);
+		int ncoarse = np - want;
+
+		assert_in_range(ncoarse, 1, 2);
+		/* Coarse: the whole frame, long side as expected. */
+		assert_int_equal(ps[0].src.x, 0);
+		assert_int_equal(ps[0].src.y, 0);
+		assert_true(ps[0].src.w >= c->fw - 1 && ps[0].src.h >= c->fh - 1);
+		if (abs((ps[0].w > ps[0].h ? ps[0].w : ps[0].h) - c->coarse_long) > 16)
+			fail_msg("coarse pass %dx%d, want long side %d", ps[0].w,
+			    ps[0].h, c->coarse_long);
+		for (int i = 0; i < np; i++) {
+			const struct detect_pass *q = &ps[i];
+
+			assert_true(q->w % 32 == 0 && q->h % 32 == 0);
+			assert_true(q->src.x % 2 == 0 && q->src.y % 2 == 0);
+			assert_true(q->src.x >= 0 && q->src.y >= 0);
+			assert_true(q->src.x + q->src.w <= c->fw);
+			assert_true(q->src.y + q->src.h <= c->fh);
+			if (i < ncoarse)
+				continue;
+			/* Tiles: at the fine scale. */
+			if (fabs((double)q->w / q->src.w - c->fine) > 0.06 * c->fine + 0.01)
+				fail_msg("tile %dx%d from %dx%d: scale %.3f, want %.3f",
+				    q->w, q->h, q->src.w, q->src.h,
+				    (double)q->w / q->src.w, c->fine);
+			for (int y = q->src.y; y < q->src.y + q->src.h; y++)
+				memset(cov + (size_t)y * c->fw + q->src.x, 1, (size_t)q->src.w);
+		}
+		seen += want;
+		if (tiles == 0)
+			break;
+	}
+	/* A full rotation of tiles covers the frame (up to odd edge pixels). */
+	for (int y = 0; tiles > 0 && y < (c->fh & ~1); y++)
+		for (int x = 0; x < (c->fw & ~1); x++)
+			if (!cov[(size_t)y * c->fw + x])
+				fail_msg("(%d,%d) not covered by any tile", x, y);
+	free(cov);
 	detect_free(&d);
 	assert_null(d);
 }
@@ -180,19 +224,19 @@ struct tiles_case {
 };
 
 /*
- * Bounds from the input size (iw x ih) and the 640 px tile: at least
- * ceil(iw/640) * ceil(ih/640) tiles to cover it, at most one per half
- * tile, ceil(iw/320) * ceil(ih/320), or the overlap is excessive.
+ * Bounds from the fine image size (iw x ih) and the 320 px tile: at least
+ * ceil(iw/320) * ceil(ih/320) tiles to cover it, at most one per half
+ * tile, ceil(iw/160) * ceil(ih/160), or the overlap is excessive.
  */
 static struct tiles_case tiles_cases[] = {
 	{ "tiles/480x270_min16_coarse_only", 16, 480, 270, 0, 0 },
 	{ "tiles/640x360_min16_coarse_only", 16, 640, 360, 0, 0 },
 	{ "tiles/1080p_min32_coarse_only", 32, 1920, 1080, 0, 0 },
 	{ "tiles/1080p_min64_coarse_only", 64, 1920, 1080, 0, 0 },
-	{ "tiles/1080p_min16", 16, 1920, 1080, 3 * 2, 5 * 3 },	/* 1320x742 */
-	{ "tiles/1080p_min24", 24, 1920, 1080, 2 * 1, 3 * 2 },	/* 880x495 */
-	{ "tiles/720p_min16", 16, 1280, 720, 2 * 1, 3 * 2 },	/* 880x495 */
-	{ "tiles/4k_min16", 16, 3840, 2160, 5 * 3, 9 * 5 },	/* 2640x1485 */
+	{ "tiles/1080p_min16", 16, 1920, 1080, 5 * 3, 9 * 5 },	/* 1320x742 */
+	{ "tiles/1080p_min24", 24, 1920, 1080, 3 * 2, 6 * 4 },	/* 880x495 */
+	{ "tiles/720p_min16", 16, 1280, 720, 3 * 2, 6 * 4 },	/* 880x495 */
+	{ "tiles/4k_min16", 16, 3840, 2160, 9 * 5, 17 * 10 },	/* 2640x1485 */
 };
 
 static void
@@ -281,20 +325,22 @@ test_run_no_face(void **state)
 {
 	const struct run_case *c = *state;
 	struct detect *d = open_detector(c->min_face, 0);
-	struct det out[64];
-	int iw, ih, stride, n;
-	uint8_t *bgr;
+	struct detect_pass ps[DETECT_MAX_PASSES];
+	struct det out[256];
+	uint8_t *bgr = NULL;
 
-	detect_input_size(d, c->fw, c->fh, &iw, &ih);
-	stride = iw * 3;
-	bgr = malloc((size_t)stride * ih);
-	assert_non_null(bgr);
-	memset(bgr, c->value, (size_t)stride * ih);
 	for (int f = 0; f < c->frames; f++) {
-		memset(out, 0xff, sizeof out);
-		n = -1;
-		assert_int_equal(detect_run(d, bgr, stride, c->fw, c->fh,
-		    detect_tiles(d, c->fw, c->fh), out, (int)NELEM(out), &n), 0);
+		int np = detect_plan(d, c->fw, c->fh, detect_tiles(d, c->fw, c->fh) < 8 ?
+		    detect_tiles(d, c->fw, c->fh) : 8, NULL, 0, ps), n = 0;
+
+		for (int i = 0; i < np; i++) {
+			bgr = realloc(bgr, (size_t)ps[i].w * 3 * ps[i].h);
+			assert_non_null(bgr);
+			memset(bgr, c->value, (size_t)ps[i].w * 3 * ps[i].h);
+			assert_int_equal(detect_pass_run(d, &ps[i], bgr, ps[i].w * 3,
+			    out, (int)NELEM(out), &n), 0);
+		}
+		n = detect_finish(d, c->fw, c->fh, out, n);
 		if (n != 0)
 			fail_msg("%d face(s) in a flat picture, first at "
 			    "%.0f,%.0f %.0fx%.0f score %.2f", n, out[0].box.x,
@@ -303,6 +349,28 @@ test_run_no_face(void **state)
 	free(bgr);
 	detect_free(&d);
 	assert_null(d);
+}
+
+/* detect_finish: threshold, the lower one at the frame border, and NMS. */
+static void
+test_finish(void **state)
+{
+	struct detect *d = open_detector(16, 0);
+	struct det dets[5] = {
+		{ { 100, 100, 40, 50 }, 0.9f, { 0 } },	/* confident */
+		{ { 104, 102, 40, 50 }, 0.8f, { 0 } },	/* duplicate of the first */
+		{ { 300, 100, 40, 50 }, 0.4f, { 0 } },	/* weak, inside: dropped */
+		{ { 610, 100, 40, 50 }, 0.35f, { 0 } },	/* weak, cut by the border: kept */
+		{ { 300, 300, 40, 50 }, 0.2f, { 0 } },	/* too weak anywhere */
+	};
+	int n;
+
+	(void)state;
+	n = detect_finish(d, 640, 480, dets, 5);
+	assert_int_equal(n, 2);
+	assert_float_equal(dets[0].score, 0.9f, 1e-6);
+	assert_float_equal(dets[1].box.x, 610, 1e-6);
+	detect_free(&d);
 }
 
 int
@@ -314,10 +382,11 @@ main(void)
 	UNIT_TEST(&l, test_create_missing_file);
 	UNIT_TEST(&l, test_create_not_a_model);
 	UNIT_TEST(&l, test_free_null);
-	UNIT_TABLE(&l, size_cases, test_input_size);
+	UNIT_TABLE(&l, plan_cases, test_plan);
 	UNIT_TABLE(&l, tiles_cases, test_tiles);
 	UNIT_TEST(&l, test_tiles_monotonic);
 	UNIT_TEST(&l, test_tiles_per_frame);
 	UNIT_TABLE(&l, run_cases, test_run_no_face);
+	UNIT_TEST(&l, test_finish);
 	return unit_run("detect", &l);
 }
