@@ -98,7 +98,7 @@ pipeline_defaults(struct pipeline_opts *o)
 	track_defaults(&o->track);
 	o->mode = OBSCURE_MASK;
 	o->detect_timeout_ms = 10000;
-	o->lookback = 8;
+	o->lookback = 12;
 	o->encode.codec = "libx264";
 	o->encode.preset = "medium";
 	o->encode.crf = -1;
@@ -290,14 +290,20 @@ outstanding(const struct pipeline *p)
 }
 
 /*
- * Fine tiles for this frame: each tile must be revisited in at most half
- * the hold time, so a small face between scans stays covered.
+ * Fine tiles for this frame. Faces already tracked have their tiles
+ * scanned every frame (hints); the rotation only has to find new ones.
+ * A new face found within `lookback` frames of appearing is covered from
+ * its first frame by the back-fill, so that is the rotation's period
+ * (never longer than the hold time; half of it without look-back).
  */
 static int
 tiles_for(struct pipeline *p, int fw, int fh)
 {
-	int period = (int)(p->o.track.hold / 2 / p->interval);
+	int hold = (int)(p->o.track.hold / p->interval);
+	int period = p->o.lookback > 0 ? p->o.lookback : hold / 2;
 
+	if (period > hold)
+		period = hold;
 	return detect_tiles_per_frame(p->det, fw, fh, period < 1 ? 1 : period);
 }
 
