@@ -54,9 +54,8 @@ model_find(const char *explicit_path, char *out, size_t size, char **cause)
 			snprintf(out, size, "%s", explicit_path);
 			return 0;
 		}
-		if (asprintf(cause, "%s: face detection model not found or not "
-		    "readable (from --model)", explicit_path) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: face detection model not found or not "
+		    "readable (from --model)", explicit_path);
 		return ERR_MODEL;
 	}
 	if (env != NULL && *env != '\0') {
@@ -64,9 +63,8 @@ model_find(const char *explicit_path, char *out, size_t size, char **cause)
 			snprintf(out, size, "%s", env);
 			return 0;
 		}
-		if (asprintf(cause, "%s: face detection model not found or not "
-		    "readable (from CAMVEIL_MODEL)", env) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: face detection model not found or not "
+		    "readable (from CAMVEIL_MODEL)", env);
 		return ERR_MODEL;
 	}
 	if (exe_dir(dir, sizeof dir) == 0) {
@@ -97,9 +95,8 @@ model_find(const char *explicit_path, char *out, size_t size, char **cause)
 		strcat(list, "\n  ");
 		strcat(list, cand[i]);
 	}
-	if (asprintf(cause, "face detection model %s not found; searched:%s\n"
+	err_cause(cause, "face detection model %s not found; searched:%s\n"
 	    "get it with 'make models', or pass --model FILE or set CAMVEIL_MODEL",
-	    MODEL_DEFAULT_NAME, list) < 0)
-		*cause = NULL;
+	    MODEL_DEFAULT_NAME, list);
 	return ERR_MODEL;
 }

@@ -39,9 +39,8 @@ decode_open(const AVStream *st, const struct decode_opts *opts,
 	*out = NULL;
 	codec = avcodec_find_decoder(st->codecpar->codec_id);
 	if (codec == NULL) {
-		if (asprintf(cause, "no decoder for video codec '%s'",
-		    avcodec_get_name(st->codecpar->codec_id)) < 0)
-			*cause = NULL;
+		err_cause(cause, "no decoder for video codec '%s'",
+		    avcodec_get_name(st->codecpar->codec_id));
 		return ERR_UNSUPPORTED;
 	}
 	d = calloc(1, sizeof *d);
@@ -64,9 +63,8 @@ decode_open(const AVStream *st, const struct decode_opts *opts,
 	}
 	ret = avcodec_open2(d->ctx, codec, NULL);
 	if (ret < 0) {
-		if (asprintf(cause, "cannot open %s decoder: %s", codec->name,
-		    codecs_strerror(ret)) < 0)
-			*cause = NULL;
+		err_cause(cause, "cannot open %s decoder: %s", codec->name,
+		    codecs_strerror(ret));
 		goto fail;
 	}
 	d->tb = st->time_base;

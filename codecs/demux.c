@@ -17,16 +17,6 @@ struct demux {
 	int video;
 };
 
-static char *
-fmt_cause(const char *url, const char *what, int averr)
-{
-	char *s = NULL;
-
-	if (asprintf(&s, "%s: %s: %s", url, what, codecs_strerror(averr)) < 0)
-		return NULL;
-	return s;
-}
-
 int
 demux_open(const char *url, struct demux **out, char **cause)
 {
@@ -39,26 +29,25 @@ demux_open(const char *url, struct demux **out, char **cause)
 		return ERR_NOMEM;
 	ret = avformat_open_input(&d->fmt, url, NULL, NULL);
 	if (ret < 0) {
-		*cause = fmt_cause(url, "cannot open input", ret);
+		err_cause(cause, "%s: cannot open input: %s", url, codecs_strerror(ret));
 		goto fail;
 	}
 	ret = avformat_find_stream_info(d->fmt, NULL);
 	if (ret < 0) {
-		*cause = fmt_cause(url, "cannot read stream information", ret);
+		err_cause(cause, "%s: cannot read stream information: %s", url,
+		    codecs_strerror(ret));
 		goto fail;
 	}
 	ret = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
 	if (ret < 0) {
-		if (asprintf(cause, "%s: no video stream found", url) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: no video stream found", url);
 		ret = AVERROR_STREAM_NOT_FOUND;
 		goto fail;
 	}
 	d->video = ret;
 	if (avcodec_find_decoder(d->fmt->streams[d->video]->codecpar->codec_id) == NULL) {
-		if (asprintf(cause, "%s: unsupported video codec '%s'", url,
-		    avcodec_get_name(d->fmt->streams[d->video]->codecpar->codec_id)) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: unsupported video codec '%s'", url,
+		    avcodec_get_name(d->fmt->streams[d->video]->codecpar->codec_id));
 		ret = AVERROR_DECODER_NOT_FOUND;
 		goto fail;
 	}

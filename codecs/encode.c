@@ -36,8 +36,7 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 	*out = NULL;
 	codec = avcodec_find_encoder_by_name(name);
 	if (codec == NULL || codec->type != AVMEDIA_TYPE_VIDEO) {
-		if (asprintf(cause, "video encoder '%s' is not available", name) < 0)
-			*cause = NULL;
+		err_cause(cause, "video encoder '%s' is not available", name);
 		return ERR_UNSUPPORTED;
 	}
 	e = calloc(1, sizeof *e);
@@ -75,8 +74,7 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 		av_opt_set(c->priv_data, "crf", buf, 0);
 	}
 	if (o->preset != NULL && av_opt_set(c->priv_data, "preset", o->preset, 0) < 0) {
-		if (asprintf(cause, "encoder %s has no option 'preset'", name) < 0)
-			*cause = NULL;
+		err_cause(cause, "encoder %s has no option 'preset'", name);
 		ret = AVERROR(EINVAL);
 		goto fail;
 	}
@@ -89,9 +87,8 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 		av_opt_set_int(c->priv_data, "udu_sei", 1, 0);
 	ret = avcodec_open2(c, codec, NULL);
 	if (ret < 0) {
-		if (asprintf(cause, "cannot open encoder %s (preset %s): %s", name,
-		    o->preset ? o->preset : "default", codecs_strerror(ret)) < 0)
-			*cause = NULL;
+		err_cause(cause, "cannot open encoder %s (preset %s): %s", name,
+		    o->preset ? o->preset : "default", codecs_strerror(ret));
 		goto fail;
 	}
 	*out = e;

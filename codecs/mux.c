@@ -38,9 +38,8 @@ mux_open(const char *path, struct mux **out, char **cause)
 	*out = NULL;
 	of = av_guess_format(NULL, path, NULL);
 	if (of == NULL) {
-		if (asprintf(cause, "%s: cannot tell the container from the file "
-		    "name (use an extension such as .mp4, .mkv, .ts)", path) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: cannot tell the container from the file "
+		    "name (use an extension such as .mp4, .mkv, .ts)", path);
 		return ERR_UNSUPPORTED;
 	}
 	m = calloc(1, sizeof *m);
@@ -63,9 +62,8 @@ mux_open(const char *path, struct mux **out, char **cause)
 	}
 	ret = avio_open(&m->fmt->pb, m->tmp, AVIO_FLAG_WRITE);
 	if (ret < 0) {
-		if (asprintf(cause, "%s: cannot write output: %s", path,
-		    codecs_strerror(ret)) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: cannot write output: %s", path,
+		    codecs_strerror(ret));
 		ret = codecs_err(ret);
 		goto fail;
 	}
@@ -178,9 +176,8 @@ mux_start(struct mux *m, const struct demux *src, char **cause)
 	}
 	ret = avformat_write_header(m->fmt, NULL);
 	if (ret < 0) {
-		if (asprintf(cause, "%s: cannot write header: %s", m->path,
-		    codecs_strerror(ret)) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: cannot write header: %s", m->path,
+		    codecs_strerror(ret));
 		return codecs_err(ret);
 	}
 	return 0;
@@ -221,16 +218,14 @@ mux_finish(struct mux *m, char **cause)
 	if (ret >= 0)
 		ret = avio_closep(&m->fmt->pb);
 	if (ret < 0) {
-		if (asprintf(cause, "%s: cannot finish output: %s", m->path,
-		    codecs_strerror(ret)) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: cannot finish output: %s", m->path,
+		    codecs_strerror(ret));
 		return ERR_IO;
 	}
 	if (rename(m->tmp, m->path) < 0) {
 		ret = -errno;
-		if (asprintf(cause, "%s: cannot rename %s into place: %s", m->path,
-		    m->tmp, strerror(errno)) < 0)
-			*cause = NULL;
+		err_cause(cause, "%s: cannot rename %s into place: %s", m->path,
+		    m->tmp, strerror(errno));
 		return ret;
 	}
 	m->done = 1;

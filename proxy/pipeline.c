@@ -212,8 +212,7 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 
 	*out = NULL;
 	if (o->lookback < 0 || o->lookback > MAX_LOOKBACK) {
-		if (asprintf(cause, "lookback must be 0..%d frames", MAX_LOOKBACK) < 0)
-			*cause = NULL;
+		err_cause(cause, "lookback must be 0..%d frames", MAX_LOOKBACK);
 		return ERR_INVAL;
 	}
 	p = calloc(1, sizeof *p);
@@ -693,14 +692,6 @@ same_file(const char *a, const char *b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int
-set_cause(char **cause, const char *fmt, const char *a, const char *b)
-{
-	if (asprintf(cause, fmt, a, b) < 0)
-		*cause = NULL;
-	return 0;
-}
-
 int
 pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out,
     struct pipeline_stats *stats, char **cause)
@@ -719,7 +710,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 	r.st = stats;
 	r.t0 = r.last_progress = now_mono();
 	if (same_file(in, out)) {
-		set_cause(cause, "%s: output would overwrite the input %s", out, in);
+		err_cause(cause, "%s: output would overwrite the input %s", out, in);
 		return ERR_INVAL;
 	}
 	ret = demux_open(in, &r.dmx, cause);
@@ -730,7 +721,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 	r.total_est = demux_frame_estimate(r.dmx);
 	ret = decode_open(demux_stream(r.dmx, r.vidx), &dopt, &r.dec, &sub);
 	if (ret < 0) {
-		set_cause(cause, "%s: %s", in, sub ? sub : err_str(ret));
+		err_cause(cause, "%s: %s", in, sub ? sub : err_str(ret));
 		goto out;
 	}
 	ret = mux_open(out, &r.mux, cause);
@@ -767,7 +758,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 		}
 		bad = 0;
 		if (ret < 0) {
-			set_cause(cause, "%s: read error: %s", in, err_str(ret));
+			err_cause(cause, "%s: read error: %s", in, err_str(ret));
 			goto out;
 		}
 		si = codecs_packet_stream(r.pkt);
@@ -775,7 +766,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 			ret = decode_send(r.dec, r.pkt);
 			codecs_packet_unref(r.pkt);
 			if (ret < 0 && ret != ERR_CORRUPT) {
-				set_cause(cause, "%s: decoding failed: %s", in, err_str(ret));
+				err_cause(cause, "%s: decoding failed: %s", in, err_str(ret));
 				goto out;
 			}
 			ret = drain_decoder(&r, cause);
@@ -786,13 +777,13 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 		} else if (r.started) {
 			ret = write_copied(&r, r.pkt);
 			if (ret < 0) {
-				set_cause(cause, "%s: write error: %s", out, err_str(ret));
+				err_cause(cause, "%s: write error: %s", out, err_str(ret));
 				goto out;
 			}
 		} else {
 			if (r.npending == MAX_PENDING) {
-				set_cause(cause, "%s: no decodable video frame in the "
-				    "first %s packets", in, "4096");
+				err_cause(cause, "%s: no decodable video frame in the "
+				    "first %d packets", in, MAX_PENDING);
 				ret = ERR_FORMAT;
 				goto out;
 			}
@@ -815,14 +806,14 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 	if (ret < 0)
 		goto out;
 	if (r.enc == NULL) {
-		set_cause(cause, "%s: no decodable video frames%s", in, "");
+		err_cause(cause, "%s: no decodable video frames", in);
 		ret = ERR_FORMAT;
 		goto out;
 	}
 	encode_send(r.enc, NULL);
 	ret = drain_encoder(&r);
 	if (ret < 0) {
-		set_cause(cause, "%s: encoding failed: %s", out, err_str(ret));
+		err_cause(cause, "%s: encoding failed: %s", out, err_str(ret));
 		goto out;
 	}
 	ret = mux_finish(r.mux, cause);
@@ -840,7 +831,7 @@ out:
 		stats->decode_errors += decode_errors(r.dec);
 	stats->seconds = now_mono() - r.t0;
 	if (ret < 0 && *cause == NULL)
-		set_cause(cause, "%s: %s", out, err_str(ret));
+		err_cause(cause, "%s: %s", out, err_str(ret));
 	for (int i = 0; i < r.npending; i++)
 		codecs_packet_free(&r.pending[i]);
 	free(r.pending);

@@ -2,6 +2,9 @@
  * Text for the project's error codes; -errno values fall through to
  * strerror so callers can return either without caring which.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -27,4 +30,15 @@ err_str(int err)
 	if (err < 0 && err > ERR_BASE)
 		return strerror(-err);
 	return "unknown error";
+}
+
+void
+err_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
 }

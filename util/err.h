@@ -25,4 +25,11 @@ enum {
 /* Human-readable text for an error code (ours or -errno). Never NULL. */
 const char *err_str(int err);
 
+/*
+ * Set *cause to a malloc'd message (printf format), or to NULL if memory
+ * runs out: callers then fall back to err_str.
+ */
+void err_cause(char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif
