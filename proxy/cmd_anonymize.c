@@ -275,9 +275,10 @@ cmd_anonymize(int argc, char **argv)
 		    st.seconds > 0 ? st.frames / st.seconds : 0,
 		    st.frames > 0 ? st.detect_ms / st.frames : 0);
 	} else if (!quiet) {
-		fprintf(stderr, "%s: %lld frames, %lld faces (%lld regions) obscured, "
+		fprintf(stderr, "%s: %lld frames, %lld %s (%lld regions) obscured, "
 		    "%lld fail-closed frames, %.1f s (%.1f fps)\n", argv[optind + 1],
-		    (long long)st.frames, (long long)st.faces, (long long)st.face_regions,
+		    (long long)st.frames, (long long)st.faces,
+		    st.faces == 1 ? "face" : "faces", (long long)st.face_regions,
 		    (long long)st.fail_closed, st.seconds,
 		    st.seconds > 0 ? st.frames / st.seconds : 0);
 	}
