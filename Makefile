@@ -5,7 +5,7 @@
 #   make run        deps + build + run the demo
 #   make check      deps + build + every test suite (unit, integration, regression)
 #   make bench      speed benchmarks (not tests)
-#   make models     download the pinned face model into models/ (sha256-checked)
+#   make models     download the pinned YuNet models into models/ (sha256-checked)
 #   make SANITIZE=address,undefined check    build with sanitizers
 #   make WERROR=1   warnings are errors (CI)
 

@@ -6,9 +6,9 @@
  *
  * Without tiles, one coarse pass (long side `coarse`) must see min_face
  * itself. When min_face is smaller than that, a fine pass at scale
- * DETECT_MIN_PX / min_face covers the frame in overlapping tiles, a few
- * per frame in rotation (enough that each is revisited well within the
- * tracker's hold time); the coarse pass then only has to catch faces too
+ * DETECT_MIN_PX / min_face covers the frame in overlapping tiles: the
+ * tiles of faces already tracked every frame, and the others a few per
+ * frame in rotation (the caller sets the rate); the coarse pass then only has to catch faces too
  * big to be whole in a tile, so it runs small (`coarse_tiled`). Network
  * pixels per frame, not frame pixels, are what detection costs.
  */

@@ -32,8 +32,9 @@ usage(FILE *fp)
 "  --model FILE           YuNet ONNX model (default: search path, see docs)\n"
 "  --min-face PX          smallest face height to find, in pixels (default 16)\n"
 "  --threshold F          detector score threshold 0..1 (default 0.5)\n"
-"  --tiles-per-frame N    fine-scan tiles per frame for small faces (default:\n"
-"                         enough to visit every tile within --lookback frames)\n"
+"  --tiles-per-frame N    fine-scan tiles per frame for small faces, 0..14\n"
+"                         (default 0 = enough to visit every tile within\n"
+"                         --lookback frames, at most the hold time)\n"
 "  --hold SEC             keep covering a lost face this long (default 1.0)\n"
 "  --lookback N           also cover new faces in the N frames before (default 12)\n"
 "  --detect-timeout MS    detection deadline per frame; late frames are fully\n"
@@ -94,6 +95,20 @@ parse_float(const char *opt, const char *s, double lo, double hi, float *out)
 		return -1;
 	}
 	*out = (float)v;
+	return 0;
+}
+
+/* The presets x264 and x265 share. */
+static int
+known_preset(const char *p)
+{
+	static const char *const presets[] = { "ultrafast", "superfast",
+	    "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+	    "placebo" };
+
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+		if (strcmp(p, presets[i]) == 0)
+			return 1;
 	return 0;
 }
 
@@ -170,7 +185,7 @@ cmd_anonymize(int argc, char **argv)
 				return 2;
 			break;
 		case O_TILES:
-			if (parse_int("--tiles-per-frame", optarg, 0, 64,
+			if (parse_int("--tiles-per-frame", optarg, 0, DETECT_MAX_PASSES - 2,
 			    &o.detect.tiles_per_frame) < 0)
 				return 2;
 			break;
@@ -196,6 +211,12 @@ cmd_anonymize(int argc, char **argv)
 			o.encode.codec = optarg;
 			break;
 		case O_PRESET:
+			if (!known_preset(optarg)) {
+				fprintf(stderr, "camveil anonymize: --preset: '%s' is not "
+				    "one of ultrafast, superfast, veryfast, faster, fast, "
+				    "medium, slow, slower, veryslow, placebo\n", optarg);
+				return 2;
+			}
 			o.encode.preset = optarg;
 			break;
 		case O_CRF:
@@ -283,8 +304,9 @@ cmd_anonymize(int argc, char **argv)
 		    st.seconds > 0 ? st.frames / st.seconds : 0);
 	}
 	if (st.decode_errors > 0)
-		log_warn("%s: %lld damaged packets or frames were skipped (-v shows "
-		    "the decoder's messages)", argv[optind], (long long)st.decode_errors);
+		log_warn("%s: %lld damaged packets or frames were skipped or "
+		    "concealed (-v shows the decoder's messages)", argv[optind],
+		    (long long)st.decode_errors);
 	if (st.fail_closed > 0)
 		log_warn("%s: %lld frames were fully obscured because face detection "
 		    "failed or was late", argv[optind + 1], (long long)st.fail_closed);

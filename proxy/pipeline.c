@@ -2,8 +2,8 @@
  * The pipeline scheduler (see pipeline.h for the shape).
  *
  * Detection runs on its own thread so that it overlaps with decoding and
- * encoding: while the detector works on frame n, the caller decodes and
- * scales frame n+1. Each job has a deadline; if the detector errors or is
+ * encoding: while the worker converts and scans frame n (holding its own
+ * reference to it), the caller encodes frame n-1 and decodes frame n+1. Each job has a deadline; if the detector errors or is
  * late, the frame is obscured whole (fail closed) and later frames are
  * too until the detector is free again. A frame is never released before
  * its detection result, or its fail-closed fill, has been applied.
@@ -36,7 +36,7 @@
 #define MAX_DETS 512
 #define MAX_BOXES 1024
 #define MAX_LOOKBACK 64
-#define MAX_HINTS 12
+#define MAX_HINTS DETECT_MAX_PASSES
 
 /* Growth from YuNet's eyes-to-chin box to the whole head and hair. */
 #define HEAD_SIDE 0.25f
@@ -319,10 +319,18 @@ submit_cur(struct pipeline *p, int fw, int fh)
 	pthread_mutex_lock(&p->mu);
 	if (!outstanding(p) && codecs_frame_ref(p->job_frame, p->cur.f) == 0) {
 		p->job_tiles = tiles;
-		/* Where the tracked faces are now: their tiles get scanned. */
+		/* Where the tracked faces are now: their tiles get scanned,
+		 * smallest faces first (the coarse pass sees the large ones). */
 		p->job_nhints = 0;
-		for (int i = 0; i < nb && p->job_nhints < MAX_HINTS; i++)
-			p->job_hints[p->job_nhints++] = p->boxes[i].box;
+		for (int i = 0; i < nb && p->job_nhints < MAX_HINTS; i++) {
+			int k = i;
+
+			for (int j = i + 1; j < nb; j++)
+				if (p->boxes[j].box.h < p->boxes[k].box.h)
+					k = j;
+			p->job_hints[p->job_nhints++] = p->boxes[k].box;
+			p->boxes[k] = p->boxes[i];
+		}
 		p->job_seq++;
 		p->has_job = 1;
 		p->cur.seq = p->job_seq;
@@ -424,12 +432,13 @@ finish_cur(struct pipeline *p)
 				continue;
 			for (int k = 0; k < p->nline; k++) {
 				struct box back = geom_scale(tb->box, 1.3f);
-				int unused = 0;
+				int full = 0;
 
 				if (tb->hits == 2 && track_backcast(p->tr, tb->id,
 				    p->line[k].t, &back) < 0)
 					continue;
-				cover(p, p->line[k].f, back, &unused);
+				cover(p, p->line[k].f, back, &full);
+				p->st.fail_closed += full;
 			}
 		}
 		for (int i = 0; i < nb; i++)
@@ -782,8 +791,8 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 			}
 		} else {
 			if (r.npending == MAX_PENDING) {
-				err_cause(cause, "%s: no decodable video frame in the "
-				    "first %d packets", in, MAX_PENDING);
+				err_cause(cause, "%s: no video frame was ready to encode "
+				    "in the first %d packets", in, MAX_PENDING);
 				ret = ERR_FORMAT;
 				goto out;
 			}

@@ -41,8 +41,9 @@ struct pipeline_stats {
 	int64_t faces;		/* distinct tracked faces */
 	int64_t fail_closed;	/* frames fully obscured because detection failed or was late */
 	int64_t decode_errors;	/* damaged packets/frames skipped or concealed */
-	int64_t streams_copied;	/* non-video streams copied */
-	int64_t streams_dropped;/* non-video streams not copied */
+	int64_t streams_copied;	/* other streams copied */
+	int64_t streams_dropped;/* other streams not copied (--no-audio, extra
+				   video, unsupported by the container) */
 	double seconds;		/* wall time */
 	double detect_ms;	/* total detector time */
 };

@@ -124,7 +124,7 @@ if [ -f "$RAW264" ]; then
 fi
 
 # Small faces in a large frame: the walking clip (faces ~13-20 px) placed
-# in a 4K canvas, so only the tiled fine pass can find them: 45 tiles,
+# in a 4K canvas, so only the tiled fine pass can find them: 66 tiles,
 # visited in rotation, plus every frame the tiles of faces being tracked.
 ffmpeg -v error -i "$WALK" -vf "pad=3840:2160:1700:900:color=0x707070" -c:v libx264 -preset ultrafast "$T/walk4k.mp4"
 "$CAMVEIL" anonymize -q --preset ultrafast "$T/walk4k.mp4" "$T/walk4k-out.mp4"

@@ -55,6 +55,8 @@ usage_err "bad --bitrate" "--bitrate: 'fast'" --bitrate fast
 usage_err "bad --codec" "--codec: 'vp9'" --codec vp9
 usage_err "--crf with --bitrate" "exclude each other" --crf 20 --bitrate 1M
 usage_err "bad --threshold" "--threshold: '2'" --threshold 2
+usage_err "bad --preset" "--preset: 'quick'" --preset quick
+usage_err "--tiles-per-frame beyond what a frame plans" "--tiles-per-frame: '64'" --tiles-per-frame 64
 check "unknown subcommand exits 2" bash -c '"$0" frobnicate >/dev/null 2>&1; [ $? -eq 2 ]' "$CAMVEIL"
 check "--help exits 0 and lists options" bash -c '"$0" anonymize --help | grep -q -- --mode' "$CAMVEIL"
 
