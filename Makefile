@@ -13,7 +13,7 @@ BUILD    ?= build
 CC       ?= cc
 CXX      ?= g++
 PREFIX   ?= /usr/local
-PKGS     := libavformat libavcodec libavutil libswscale
+PKGS     := libavformat libavcodec libavutil libswscale libfyaml
 # Debian's OpenCV -dev packages for the few modules we use ship no .pc file
 # (only the libopencv-dev metapackage does): fall back to the known layout.
 CV_CFLAGS := $(shell pkg-config --cflags opencv4 2>/dev/null || echo -I/usr/include/opencv4)
@@ -40,7 +40,7 @@ LIB_C   := util/err.c util/log.c \
            codecs/codecs.c codecs/demux.c codecs/decode.c codecs/encode.c \
            codecs/mux.c codecs/scale.c \
            blur/geom.c blur/detect.c blur/track.c blur/obscure.c blur/model.c \
-           proxy/pipeline.c proxy/cmd_anonymize.c
+           proxy/pipeline.c proxy/cmd_anonymize.c proxy/config.c
 LIB_CXX := blur/yunet.cpp
 LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 BIN     := $(BUILD)/camveil

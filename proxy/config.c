@@ -1,0 +1,499 @@
+/*
+ * Configuration loading. Every option is one row of `options[]`: where it
+ * lives (a top-level section, or each camera), its type, its default as
+ * text (parsed by the same code as the file, so a default can never be
+ * invalid), its bounds and its help. Errors name the file, the line and
+ * the option.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfyaml.h>
+
+#include "../blur/obscure.h"
+#include "../util/err.h"
+#include "../util/log.h"
+#include "cmd.h"
+#include "config.h"
+
+enum opt_type { T_STRING, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_SIZE, T_LISTEN };
+
+struct option {
+	const char *section;	/* "rtsp", "http"... or NULL for per camera */
+	const char *name;
+	enum opt_type type;
+	size_t offset;		/* in struct config or struct config_camera */
+	const char *def;	/* default as it would be written; NULL = unset */
+	double min, max;
+	const char *const *names;	/* T_ENUM: values, index = stored int */
+	int required;
+	const char *help;
+};
+
+static const char *const modes[] = { "mask", "pixelate", "blur", NULL };
+static const char *const transports[] = { "auto", "tcp", "udp", NULL };
+static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
+
+#define G(f) offsetof(struct config, f)
+#define C(f) offsetof(struct config_camera, f)
+
+static const struct option options[] = {
+	{ "rtsp", "listen", T_LISTEN, G(rtsp_listen), "127.0.0.1:8554", 0, 0, NULL, 0,
+	  "address:port of the RTSP server recorders connect to" },
+	{ "http", "listen", T_LISTEN, G(http_listen), "127.0.0.1:8080", 0, 0, NULL, 0,
+	  "address:port of /healthz, /metrics, /api/v1/cameras" },
+	{ "detect", "model", T_STRING, G(model), NULL, 0, 0, NULL, 0,
+	  "YuNet ONNX model; unset: the search path (docs/ANONYMIZE.md)" },
+	{ "log", "level", T_ENUM, G(log_level), "info", 0, 0, levels, 0,
+	  "error, warning, info or debug" },
+
+	{ NULL, "name", T_STRING, C(name), NULL, 0, 0, NULL, 1,
+	  "unique; recorders open rtsp://PROXY:PORT/<name> ([A-Za-z0-9_-])" },
+	{ NULL, "source", T_STRING, C(source), NULL, 0, 0, NULL, 1,
+	  "camera URL (rtsp://user:pass@host/path, http:// MJPEG) or a file (looped)" },
+	{ NULL, "enabled", T_BOOL, C(enabled), "true", 0, 0, NULL, 0,
+	  "false keeps the camera in the file but does not pull it" },
+	{ NULL, "mode", T_ENUM, C(mode), "mask", 0, 0, modes, 0,
+	  "mask (opaque, irreversible), pixelate or blur" },
+	{ NULL, "transport", T_ENUM, C(transport), "auto", 0, 0, transports, 0,
+	  "RTSP transport to the camera: auto, tcp or udp" },
+	{ NULL, "min_face", T_INT, C(min_face), "16", 4, 4096, NULL, 0,
+	  "smallest face height to find, in pixels" },
+	{ NULL, "threshold", T_FLOAT, C(threshold), "0.5", 0.05, 1, NULL, 0,
+	  "detector score threshold" },
+	{ NULL, "hold", T_FLOAT, C(hold), "1.0", 0, 60, NULL, 0,
+	  "seconds a face stays covered after the detector loses it" },
+	{ NULL, "detect_timeout_ms", T_INT, C(detect_timeout_ms), "200", 1, 60000, NULL, 0,
+	  "a frame whose detection is later than this is fully obscured" },
+	{ NULL, "preset", T_ENUM, C(preset), "veryfast", 0, 0, NULL, 0,
+	  "x264 preset for the anonymized stream" },
+	{ NULL, "bitrate", T_SIZE, C(bitrate), "0", 0, 1e9, NULL, 0,
+	  "bits/s (e.g. 4M); 0 = constant quality" },
+	{ NULL, "gop", T_INT, C(gop), "50", 1, 1000, NULL, 0,
+	  "frames between keyframes (new readers start at one)" },
+};
+
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+static const char *const presets[] = { "ultrafast", "superfast", "veryfast",
+    "faster", "fast", "medium", "slow", "slower", "veryslow", NULL };
+
+/* Enum values of an option (preset shares the table format). */
+static const char *const *
+enum_names(const struct option *o)
+{
+	return o->names != NULL ? o->names : presets;
+}
+
+static int
+node_line(struct fy_node *n)
+{
+	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
+	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+
+	return m ? m->line + 1 : 0;
+}
+
+static char *
+str_of(struct fy_node *n)
+{
+	size_t len;
+	const char *s;
+	char *d;
+
+	if (n == NULL || fy_node_get_type(n) != FYNT_SCALAR)
+		return NULL;
+	s = fy_node_get_scalar(n, &len);
+	d = malloc(len + 1);
+	if (d != NULL) {
+		memcpy(d, s, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+static int
+valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == s)
+		return 0;
+	port = strtol(colon + 1, &end, 10);
+	return *end == '\0' && end != colon + 1 && port >= 1 && port <= 65535;
+}
+
+/*
+ * Parse text for option o into base + o->offset. On error, *why is a
+ * static description of what was wanted.
+ */
+static int
+set_value(const struct option *o, void *base, const char *text, const char **why)
+{
+	char *p = (char *)base + o->offset, *end;
+	const char *const *names;
+	double v;
+
+	switch (o->type) {
+	case T_STRING:
+	case T_LISTEN:
+		if (o->type == T_LISTEN && !valid_listen(text)) {
+			*why = "is not address:port (port 1..65535)";
+			return ERR_INVAL;
+		}
+		free(*(char **)p);
+		*(char **)p = strdup(text);
+		return *(char **)p == NULL ? ERR_NOMEM : 0;
+	case T_INT:
+		errno = 0;
+		v = (double)strtol(text, &end, 10);
+		if (errno || end == text || *end != '\0' || v < o->min || v > o->max) {
+			*why = "is not an integer within bounds";
+			return ERR_INVAL;
+		}
+		*(int *)p = (int)v;
+		return 0;
+	case T_FLOAT:
+		v = strtod(text, &end);
+		if (end == text || *end != '\0' || v < o->min || v > o->max) {
+			*why = "is not a number within bounds";
+			return ERR_INVAL;
+		}
+		*(float *)p = (float)v;
+		return 0;
+	case T_SIZE:
+		v = (double)cmd_parse_size(text);
+		if (v < 0 || v < o->min || v > o->max) {
+			*why = "is not a size such as 800k or 4M within bounds";
+			return ERR_INVAL;
+		}
+		*(long long *)p = (long long)v;
+		return 0;
+	case T_BOOL:
+		if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0)
+			*(int *)p = 1;
+		else if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0)
+			*(int *)p = 0;
+		else {
+			*why = "is not true or false";
+			return ERR_INVAL;
+		}
+		return 0;
+	case T_ENUM:
+		names = enum_names(o);
+		for (int i = 0; names[i] != NULL; i++) {
+			if (strcmp(names[i], text) != 0)
+				continue;
+			if (o->names == NULL) {	/* stored as the string */
+				free(*(char **)p);
+				*(char **)p = strdup(text);
+				return *(char **)p == NULL ? ERR_NOMEM : 0;
+			}
+			*(int *)p = i;
+			return 0;
+		}
+		*why = "is not one of the allowed values";
+		return ERR_INVAL;
+	}
+	return ERR_INVAL;
+}
+
+static void
+apply_defaults(void *base, int camera)
+{
+	const char *why;
+
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if ((options[i].section == NULL) == camera && options[i].def != NULL)
+			(void)set_value(&options[i], base, options[i].def, &why);
+}
+
+static const struct option *
+find_option(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option *o = &options[i];
+
+		if (strcmp(o->name, name) != 0)
+			continue;
+		if (section == NULL ? o->section == NULL :
+		    (o->section != NULL && strcmp(o->section, section) == 0))
+			return o;
+	}
+	return NULL;
+}
+
+static void
+allowed(const struct option *o, char *buf, size_t size)
+{
+	const char *const *names = enum_names(o);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (o->type == T_ENUM) {
+		for (int i = 0; names[i] != NULL && n < size; i++)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "",
+			    names[i]);
+	} else if (o->type == T_INT || o->type == T_FLOAT || o->type == T_SIZE) {
+		snprintf(buf, size, "%g..%g", o->min, o->max);
+	}
+}
+
+/* Parse one mapping of options (a section, or a camera) into base. */
+static int
+load_map(struct config *c, struct fy_node *map, const char *section,
+    const char *where, void *base, char **cause)
+{
+	struct fy_node_pair *pair;
+	void *it = NULL;
+
+	if (map == NULL || fy_node_is_null(map))
+		return 0;	/* "section:" with everything commented out */
+	if (fy_node_get_type(map) != FYNT_MAPPING) {
+		err_cause(cause, "%s:%d: %s: expected a mapping of options", c->file,
+		    node_line(map), where);
+		return ERR_INVAL;
+	}
+	while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
+		struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
+		char *key = str_of(k), *val = str_of(v), buf[160];
+		const struct option *o = key ? find_option(section, key) : NULL;
+		const char *why = NULL;
+		int ret;
+
+		if (o == NULL) {
+			err_cause(cause, "%s:%d: %s.%s: unknown option", c->file,
+			    node_line(k), where, key ? key : "?");
+			ret = ERR_INVAL;
+		} else if (val == NULL) {
+			err_cause(cause, "%s:%d: %s.%s: expected a single value", c->file,
+			    node_line(k), where, key);
+			ret = ERR_INVAL;
+		} else if ((ret = set_value(o, base, val, &why)) < 0 && why != NULL) {
+			allowed(o, buf, sizeof buf);
+			err_cause(cause, "%s:%d: %s.%s: '%s' %s%s%s%s", c->file,
+			    node_line(v), where, key, val, why, buf[0] ? " (" : "", buf,
+			    buf[0] ? ")" : "");
+		}
+		free(key);
+		free(val);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) > CONFIG_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static int
+load_cameras(struct config *c, struct fy_node *seq, char **cause)
+{
+	struct fy_node *n;
+	void *it = NULL;
+	int count, i = 0, ret;
+
+	if (fy_node_get_type(seq) != FYNT_SEQUENCE) {
+		err_cause(cause, "%s:%d: cameras: expected a list of cameras", c->file,
+		    node_line(seq));
+		return ERR_INVAL;
+	}
+	count = fy_node_sequence_item_count(seq);
+	c->cameras = calloc((size_t)(count > 0 ? count : 1), sizeof *c->cameras);
+	if (c->cameras == NULL)
+		return ERR_NOMEM;
+	while ((n = fy_node_sequence_iterate(seq, &it)) != NULL) {
+		struct config_camera *cam = &c->cameras[i];
+		char where[32];
+		struct fy_node *first;
+		void *it2 = NULL;
+
+		snprintf(where, sizeof where, "cameras[%d]", i);
+		apply_defaults(cam, 1);
+		c->ncameras = ++i;
+		ret = load_map(c, n, NULL, where, cam, cause);
+		if (ret < 0)
+			return ret;
+		first = fy_node_get_type(n) == FYNT_MAPPING ?
+		    fy_node_pair_key(fy_node_mapping_iterate(n, &it2)) : n;
+		cam->line = node_line(first);
+		for (size_t k = 0; k < NOPTIONS; k++) {
+			const struct option *o = &options[k];
+
+			if (o->section == NULL && o->required &&
+			    *(char **)((char *)cam + o->offset) == NULL) {
+				err_cause(cause, "%s:%d: %s.%s: missing (required)",
+				    c->file, cam->line, where, o->name);
+				return ERR_INVAL;
+			}
+		}
+		if (!valid_name(cam->name)) {
+			err_cause(cause, "%s:%d: %s.name: '%s' must be 1..%d of "
+			    "A-Z a-z 0-9 _ -", c->file, cam->line, where, cam->name,
+			    CONFIG_NAME_MAX);
+			return ERR_INVAL;
+		}
+		for (int j = 0; j < i - 1; j++)
+			if (strcmp(c->cameras[j].name, cam->name) == 0) {
+				err_cause(cause, "%s:%d: %s.name: '%s' is already used by "
+				    "the camera at line %d", c->file, cam->line, where,
+				    cam->name, c->cameras[j].line);
+				return ERR_INVAL;
+			}
+	}
+	return 0;
+}
+
+struct config *
+config_defaults(void)
+{
+	struct config *c = calloc(1, sizeof *c);
+
+	if (c != NULL)
+		apply_defaults(c, 0);
+	return c;
+}
+
+int
+config_load(const char *path, struct config **out, char **cause)
+{
+	struct fy_diag_cfg dcfg;
+	struct fy_parse_cfg pcfg;
+	struct fy_diag *diag = NULL;
+	struct fy_document *doc = NULL;
+	struct fy_node *root, *v;
+	struct fy_node_pair *pair;
+	struct config *c;
+	void *it = NULL;
+	int ret = 0;
+
+	*out = NULL;
+	*cause = NULL;
+	c = config_defaults();
+	if (c == NULL || (c->file = strdup(path)) == NULL) {
+		config_free(&c);
+		return ERR_NOMEM;
+	}
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	diag = fy_diag_create(&dcfg);
+	if (diag != NULL)
+		fy_diag_set_collect_errors(diag, true);
+	memset(&pcfg, 0, sizeof pcfg);
+	pcfg.flags = FYPCF_QUIET;
+	pcfg.diag = diag;
+	doc = fy_document_build_from_file(&pcfg, path);
+	if (doc == NULL) {
+		void *eit = NULL;
+		struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &eit) : NULL;
+
+		if (e != NULL)
+			err_cause(cause, "%s:%d: YAML syntax error: %s", path, e->line + 1,
+			    e->msg);
+		else
+			err_cause(cause, "%s: cannot read: %s", path, strerror(errno));
+		ret = ERR_INVAL;
+		goto out;
+	}
+	root = fy_document_root(doc);
+	if (root == NULL || fy_node_get_type(root) != FYNT_MAPPING) {
+		err_cause(cause, "%s:1: expected sections (rtsp, http, detect, log, "
+		    "cameras)", path);
+		ret = ERR_INVAL;
+		goto out;
+	}
+	while ((pair = fy_node_mapping_iterate(root, &it)) != NULL) {
+		char *sec = str_of(fy_node_pair_key(pair));
+
+		v = fy_node_pair_value(pair);
+		if (sec == NULL)
+			ret = ERR_INVAL;
+		else if (strcmp(sec, "cameras") == 0)
+			ret = load_cameras(c, v, cause);
+		else if (find_option(sec, "listen") || find_option(sec, "model") ||
+		    find_option(sec, "level"))
+			ret = load_map(c, v, sec, sec, c, cause);
+		else {
+			err_cause(cause, "%s:%d: %s: unknown section", path,
+			    node_line(fy_node_pair_key(pair)), sec);
+			ret = ERR_INVAL;
+		}
+		free(sec);
+		if (ret < 0)
+			goto out;
+	}
+out:
+	fy_document_destroy(doc);
+	fy_diag_destroy(diag);
+	if (ret < 0) {
+		if (*cause == NULL)
+			err_cause(cause, "%s: %s", path, err_str(ret));
+		config_free(&c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+static void
+free_strings(void *base, int camera)
+{
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option *o = &options[i];
+		int is_str = o->type == T_STRING || o->type == T_LISTEN ||
+		    (o->type == T_ENUM && o->names == NULL);
+
+		if ((o->section == NULL) == camera && is_str) {
+			free(*(char **)((char *)base + o->offset));
+			*(char **)((char *)base + o->offset) = NULL;
+		}
+	}
+}
+
+void
+config_free(struct config **cp)
+{
+	struct config *c;
+
+	if (cp == NULL || *cp == NULL)
+		return;
+	c = *cp;
+	for (int i = 0; i < c->ncameras; i++)
+		free_strings(&c->cameras[i], 1);
+	free(c->cameras);
+	free_strings(c, 0);
+	free(c->file);
+	free(c);
+	*cp = NULL;
+}
+
+void
+config_describe(FILE *fp)
+{
+	static const char *const types[] = { "string", "integer", "number",
+	    "boolean", "one of", "size", "address:port" };
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option *o = &options[i];
+		char buf[160];
+
+		allowed(o, buf, sizeof buf);
+		fprintf(fp, "%s%s%s\t%s%s%s\tdefault %s\t%s\n",
+		    o->section ? o->section : "cameras[]", ".", o->name, types[o->type],
+		    buf[0] ? " " : "", buf, o->def ? o->def : (o->required ?
+		    "(required)" : "(unset)"), o->help);
+	}
+}

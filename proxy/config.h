@@ -1,0 +1,55 @@
+/*
+ * The proxy's configuration: a YAML file (libfyaml) whose every option is
+ * declared once in a table in config.c (name, type, default, bounds,
+ * help). config/camveil.yml is the commented reference and must list
+ * every option with its default (a unit test checks it does).
+ */
+#ifndef CAMVEIL_CONFIG_H
+#define CAMVEIL_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_NAME_MAX 64
+
+enum config_transport { TRANSPORT_AUTO, TRANSPORT_TCP, TRANSPORT_UDP };
+
+struct config_camera {
+	char *name;		/* URL path: rtsp://PROXY:PORT/<name> */
+	char *source;		/* camera URL or file */
+	int enabled;
+	int mode;		/* enum obscure_mode */
+	int transport;		/* enum config_transport, for rtsp:// sources */
+	int min_face;
+	float threshold;
+	float hold;
+	int detect_timeout_ms;
+	char *preset;
+	long long bitrate;	/* bits/s, 0 = constant quality */
+	int gop;		/* frames between keyframes */
+	int line;		/* where the camera is defined */
+};
+
+struct config {
+	char *file;
+	char *rtsp_listen;	/* "host:port" */
+	char *http_listen;
+	char *model;		/* NULL: search path */
+	int log_level;		/* enum log_level */
+	struct config_camera *cameras;
+	int ncameras;
+};
+
+/*
+ * Parse path. On failure returns a negative error and sets *cause
+ * (malloc'd) to "FILE:LINE: OPTION: problem".
+ */
+int config_load(const char *path, struct config **out, char **cause);
+void config_free(struct config **c);
+
+/* A configuration with every default and no cameras. */
+struct config *config_defaults(void);
+
+/* Print every option with type, default, bounds and help (for docs). */
+void config_describe(FILE *fp);
+
+#endif
