@@ -13,7 +13,7 @@ BUILD    ?= build
 CC       ?= cc
 CXX      ?= g++
 PREFIX   ?= /usr/local
-PKGS     := libavformat libavcodec libavutil libswscale libfyaml
+PKGS     := libavformat libavcodec libavutil libswscale yaml-0.1
 # Debian's OpenCV -dev packages for the few modules we use ship no .pc file
 # (only the libopencv-dev metapackage does): fall back to the known layout.
 CV_CFLAGS := $(shell pkg-config --cflags opencv4 2>/dev/null || echo -I/usr/include/opencv4)
@@ -36,7 +36,7 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Library sources (everything but main), shared by the binary and the tests.
-LIB_C   := util/err.c util/log.c \
+LIB_C   := util/err.c util/log.c util/parse.c \
            codecs/codecs.c codecs/demux.c codecs/decode.c codecs/encode.c \
            codecs/mux.c codecs/scale.c \
            blur/geom.c blur/detect.c blur/track.c blur/obscure.c blur/model.c \
@@ -51,7 +51,7 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 CMOCKA    := $(shell pkg-config --cflags --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all deps run check test unit bench models clean
+.PHONY: all deps run check test unit bench models fuzz clean
 all: $(BIN)
 
 $(BIN): $(BUILD)/proxy/main.o $(LIB_OBJ)
@@ -92,6 +92,23 @@ bench: deps
 
 models:
 	scripts/models.sh models
+
+# Fuzz drivers (clang + libFuzzer): `make fuzz` runs each for FUZZ_SECONDS
+# from its seed corpus in tests/fuzz/corpus/NAME/.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	$(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c proxy/config.c util/err.c util/log.c util/parse.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs yaml-0.1)
+fuzz: deps $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	@for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$f; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		    -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus-$$f \
+		    tests/fuzz/corpus/$${f#fuzz_} || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -8,7 +8,4 @@
 
 int cmd_anonymize(int argc, char **argv);
 
-/* Parse a size with optional k/M/G suffix (powers of 1000). -1 on error. */
-long long cmd_parse_size(const char *s);
-
 #endif

@@ -13,6 +13,7 @@
 #include "../codecs/codecs.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/parse.h"
 #include "cmd.h"
 #include "pipeline.h"
 
@@ -48,24 +49,6 @@ usage(FILE *fp)
 "  --json                 print the summary as JSON on stdout\n"
 "  -q, --quiet            no progress, warnings only\n"
 "  -v, --verbose          debug logging\n");
-}
-
-long long
-cmd_parse_size(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v *= 1e3; end++; break;
-	case 'm': case 'M': v *= 1e6; end++; break;
-	case 'g': case 'G': v *= 1e9; end++; break;
-	}
-	if (*end != '\0')
-		return -1;
-	return (long long)v;
 }
 
 static int
@@ -224,7 +207,7 @@ cmd_anonymize(int argc, char **argv)
 				return 2;
 			break;
 		case O_BITRATE:
-			br = cmd_parse_size(optarg);
+			br = parse_size(optarg);
 			if (br < 10000) {
 				fprintf(stderr, "camveil anonymize: --bitrate: '%s' is not "
 				    "a bitrate such as 800k or 4M\n", optarg);

@@ -11,12 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libfyaml.h>
+#include <yaml.h>
 
-#include "../blur/obscure.h"
 #include "../util/err.h"
 #include "../util/log.h"
-#include "cmd.h"
+#include "../util/parse.h"
 #include "config.h"
 
 enum opt_type { T_STRING, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_SIZE, T_LISTEN };
@@ -88,29 +87,53 @@ enum_names(const struct option *o)
 	return o->names != NULL ? o->names : presets;
 }
 
-static int
-node_line(struct fy_node *n)
-{
-	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
-	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+/*
+ * libyaml's document API addresses nodes by index; `struct doc_node`
+ * pairs the document with a node so helpers read like a tree walk.
+ */
+struct ynode {
+	yaml_document_t *doc;
+	yaml_node_t *n;
+};
 
-	return m ? m->line + 1 : 0;
+static struct ynode
+ynode_at(yaml_document_t *doc, int index)
+{
+	struct ynode y = { doc, yaml_document_get_node(doc, index) };
+
+	return y;
+}
+
+static int
+node_line(struct ynode y)
+{
+	return y.n ? (int)y.n->start_mark.line + 1 : 0;
+}
+
+static int
+node_is_null(struct ynode y)
+{
+	const char *v;
+
+	if (y.n == NULL)
+		return 1;
+	if (y.n->type != YAML_SCALAR_NODE || y.n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	v = (const char *)y.n->data.scalar.value;
+	return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0;
 }
 
 static char *
-str_of(struct fy_node *n)
+str_of(struct ynode y)
 {
-	size_t len;
-	const char *s;
 	char *d;
 
-	if (n == NULL || fy_node_get_type(n) != FYNT_SCALAR)
+	if (y.n == NULL || y.n->type != YAML_SCALAR_NODE)
 		return NULL;
-	s = fy_node_get_scalar(n, &len);
-	d = malloc(len + 1);
+	d = malloc(y.n->data.scalar.length + 1);
 	if (d != NULL) {
-		memcpy(d, s, len);
-		d[len] = '\0';
+		memcpy(d, y.n->data.scalar.value, y.n->data.scalar.length);
+		d[y.n->data.scalar.length] = '\0';
 	}
 	return d;
 }
@@ -167,7 +190,7 @@ set_value(const struct option *o, void *base, const char *text, const char **why
 		*(float *)p = (float)v;
 		return 0;
 	case T_SIZE:
-		v = (double)cmd_parse_size(text);
+		v = (double)parse_size(text);
 		if (v < 0 || v < o->min || v > o->max) {
 			*why = "is not a size such as 800k or 4M within bounds";
 			return ERR_INVAL;
@@ -246,21 +269,20 @@ allowed(const struct option *o, char *buf, size_t size)
 
 /* Parse one mapping of options (a section, or a camera) into base. */
 static int
-load_map(struct config *c, struct fy_node *map, const char *section,
+load_map(struct config *c, struct ynode map, const char *section,
     const char *where, void *base, char **cause)
 {
-	struct fy_node_pair *pair;
-	void *it = NULL;
-
-	if (map == NULL || fy_node_is_null(map))
+	if (node_is_null(map))
 		return 0;	/* "section:" with everything commented out */
-	if (fy_node_get_type(map) != FYNT_MAPPING) {
+	if (map.n->type != YAML_MAPPING_NODE) {
 		err_cause(cause, "%s:%d: %s: expected a mapping of options", c->file,
 		    node_line(map), where);
 		return ERR_INVAL;
 	}
-	while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
-		struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
+	for (yaml_node_pair_t *pair = map.n->data.mapping.pairs.start;
+	    pair < map.n->data.mapping.pairs.top; pair++) {
+		struct ynode k = ynode_at(map.doc, pair->key);
+		struct ynode v = ynode_at(map.doc, pair->value);
 		char *key = str_of(k), *val = str_of(v), buf[160];
 		const struct option *o = key ? find_option(section, key) : NULL;
 		const char *why = NULL;
@@ -300,26 +322,24 @@ valid_name(const char *s)
 }
 
 static int
-load_cameras(struct config *c, struct fy_node *seq, char **cause)
+load_cameras(struct config *c, struct ynode seq, char **cause)
 {
-	struct fy_node *n;
-	void *it = NULL;
 	int count, i = 0, ret;
 
-	if (fy_node_get_type(seq) != FYNT_SEQUENCE) {
+	if (seq.n == NULL || seq.n->type != YAML_SEQUENCE_NODE) {
 		err_cause(cause, "%s:%d: cameras: expected a list of cameras", c->file,
 		    node_line(seq));
 		return ERR_INVAL;
 	}
-	count = fy_node_sequence_item_count(seq);
+	count = (int)(seq.n->data.sequence.items.top - seq.n->data.sequence.items.start);
 	c->cameras = calloc((size_t)(count > 0 ? count : 1), sizeof *c->cameras);
 	if (c->cameras == NULL)
 		return ERR_NOMEM;
-	while ((n = fy_node_sequence_iterate(seq, &it)) != NULL) {
+	for (yaml_node_item_t *item = seq.n->data.sequence.items.start;
+	    item < seq.n->data.sequence.items.top; item++) {
 		struct config_camera *cam = &c->cameras[i];
+		struct ynode n = ynode_at(seq.doc, *item), first = n;
 		char where[32];
-		struct fy_node *first;
-		void *it2 = NULL;
 
 		snprintf(where, sizeof where, "cameras[%d]", i);
 		apply_defaults(cam, 1);
@@ -327,8 +347,9 @@ load_cameras(struct config *c, struct fy_node *seq, char **cause)
 		ret = load_map(c, n, NULL, where, cam, cause);
 		if (ret < 0)
 			return ret;
-		first = fy_node_get_type(n) == FYNT_MAPPING ?
-		    fy_node_pair_key(fy_node_mapping_iterate(n, &it2)) : n;
+		if (n.n != NULL && n.n->type == YAML_MAPPING_NODE &&
+		    n.n->data.mapping.pairs.top > n.n->data.mapping.pairs.start)
+			first = ynode_at(n.doc, n.n->data.mapping.pairs.start->key);
 		cam->line = node_line(first);
 		for (size_t k = 0; k < NOPTIONS; k++) {
 			const struct option *o = &options[k];
@@ -367,18 +388,77 @@ config_defaults(void)
 	return c;
 }
 
-int
-config_load(const char *path, struct config **out, char **cause)
+#define CONFIG_MAX_BYTES (1 << 20)
+
+/*
+ * Line of the first byte that is not part of valid UTF-8 (or is NUL),
+ * or 0 if the text is clean. YAML must be Unicode, and Debian's libfyaml
+ * 0.7.12 looped forever on some invalid bytes (found by fuzzing; camveil
+ * moved to libyaml), so the text is checked before any parser sees it.
+ */
+static int
+bad_utf8_line(const unsigned char *s, size_t len)
 {
-	struct fy_diag_cfg dcfg;
-	struct fy_parse_cfg pcfg;
-	struct fy_diag *diag = NULL;
-	struct fy_document *doc = NULL;
-	struct fy_node *root, *v;
-	struct fy_node_pair *pair;
+	int line = 1;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
+		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+
+		if (c == '\n')
+			line++;
+		if (n == 0 || c == 0 || (n == 2 && c < 0xc2) || i + n > len)
+			return line;
+		for (size_t k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return line;
+		i += n;
+	}
+	return 0;
+}
+
+/* Read at most CONFIG_MAX_BYTES of path into *buf (malloc'd). */
+static int
+read_file(const char *path, char **buf, size_t *len, char **cause)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	*buf = NULL;
+	if (fp == NULL) {
+		err_cause(cause, "%s: cannot read: %s", path, strerror(errno));
+		return -errno;
+	}
+	*buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (*buf == NULL) {
+		fclose(fp);
+		return ERR_NOMEM;
+	}
+	n = fread(*buf, 1, CONFIG_MAX_BYTES + 1, fp);
+	if (ferror(fp) || n > CONFIG_MAX_BYTES) {
+		err_cause(cause, ferror(fp) ? "%s: cannot read: I/O error" :
+		    "%s: larger than 1 MiB: not a camveil config", path);
+		fclose(fp);
+		free(*buf);
+		*buf = NULL;
+		return ERR_INVAL;
+	}
+	fclose(fp);
+	*len = n;
+	return 0;
+}
+
+/* Parse YAML text (len bytes) named path in messages. */
+static int
+load(const char *path, const char *text, size_t len, struct config **out,
+    char **cause)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ynode root;
 	struct config *c;
-	void *it = NULL;
-	int ret = 0;
+	int ret = 0, have_doc = 0;
 
 	*out = NULL;
 	*cause = NULL;
@@ -387,48 +467,68 @@ config_load(const char *path, struct config **out, char **cause)
 		config_free(&c);
 		return ERR_NOMEM;
 	}
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	diag = fy_diag_create(&dcfg);
-	if (diag != NULL)
-		fy_diag_set_collect_errors(diag, true);
-	memset(&pcfg, 0, sizeof pcfg);
-	pcfg.flags = FYPCF_QUIET;
-	pcfg.diag = diag;
-	doc = fy_document_build_from_file(&pcfg, path);
-	if (doc == NULL) {
-		void *eit = NULL;
-		struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &eit) : NULL;
-
-		if (e != NULL)
-			err_cause(cause, "%s:%d: YAML syntax error: %s", path, e->line + 1,
-			    e->msg);
-		else
-			err_cause(cause, "%s: cannot read: %s", path, strerror(errno));
+	if ((ret = bad_utf8_line((const unsigned char *)text, len)) > 0) {
+		err_cause(cause, "%s:%d: not valid UTF-8 text", path, ret);
 		ret = ERR_INVAL;
 		goto out;
 	}
-	root = fy_document_root(doc);
-	if (root == NULL || fy_node_get_type(root) != FYNT_MAPPING) {
-		err_cause(cause, "%s:1: expected sections (rtsp, http, detect, log, "
-		    "cameras)", path);
+	ret = 0;
+	if (!yaml_parser_initialize(&parser)) {
+		config_free(&c);
+		return ERR_NOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		err_cause(cause, "%s:%d: YAML syntax error: %s%s%s", path,
+		    (int)parser.problem_mark.line + 1,
+		    parser.problem ? parser.problem : "unreadable",
+		    parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
 		ret = ERR_INVAL;
 		goto out;
 	}
-	while ((pair = fy_node_mapping_iterate(root, &it)) != NULL) {
-		char *sec = str_of(fy_node_pair_key(pair));
+	yaml_parser_delete(&parser);
+	have_doc = 1;
+	root = (struct ynode){ &doc, yaml_document_get_root_node(&doc) };
+	if (root.n == NULL) {
+		goto out;	/* an empty file: all defaults, no cameras */
+	}
+	if (root.n->type != YAML_MAPPING_NODE) {
+		err_cause(cause, "%s:%d: expected sections (rtsp, http, detect, log, "
+		    "cameras)", path, node_line(root));
+		ret = ERR_INVAL;
+		goto out;
+	}
+	for (yaml_node_pair_t *pair = root.n->data.mapping.pairs.start;
+	    pair < root.n->data.mapping.pairs.top; pair++) {
+		struct ynode k = ynode_at(&doc, pair->key), v = ynode_at(&doc, pair->value);
+		char *sec = str_of(k);
 
-		v = fy_node_pair_value(pair);
-		if (sec == NULL)
+		int dup = 0;
+
+		for (yaml_node_pair_t *q = root.n->data.mapping.pairs.start;
+		    sec != NULL && q < pair; q++) {
+			struct ynode qk = ynode_at(&doc, q->key);
+
+			dup |= qk.n != NULL && qk.n->type == YAML_SCALAR_NODE &&
+			    strcmp((const char *)qk.n->data.scalar.value, sec) == 0;
+		}
+		if (sec == NULL) {
+			err_cause(cause, "%s:%d: expected a section name", path,
+			    node_line(k));
 			ret = ERR_INVAL;
-		else if (strcmp(sec, "cameras") == 0)
+		} else if (dup) {
+			err_cause(cause, "%s:%d: %s: section given twice", path,
+			    node_line(k), sec);
+			ret = ERR_INVAL;
+		} else if (strcmp(sec, "cameras") == 0) {
 			ret = load_cameras(c, v, cause);
-		else if (find_option(sec, "listen") || find_option(sec, "model") ||
-		    find_option(sec, "level"))
+		} else if (find_option(sec, "listen") || find_option(sec, "model") ||
+		    find_option(sec, "level")) {
 			ret = load_map(c, v, sec, sec, c, cause);
-		else {
+		} else {
 			err_cause(cause, "%s:%d: %s: unknown section", path,
-			    node_line(fy_node_pair_key(pair)), sec);
+			    node_line(k), sec);
 			ret = ERR_INVAL;
 		}
 		free(sec);
@@ -436,8 +536,8 @@ config_load(const char *path, struct config **out, char **cause)
 			goto out;
 	}
 out:
-	fy_document_destroy(doc);
-	fy_diag_destroy(diag);
+	if (have_doc)
+		yaml_document_delete(&doc);
 	if (ret < 0) {
 		if (*cause == NULL)
 			err_cause(cause, "%s: %s", path, err_str(ret));
@@ -446,6 +546,30 @@ out:
 	}
 	*out = c;
 	return 0;
+}
+
+int
+config_load(const char *path, struct config **out, char **cause)
+{
+	char *buf;
+	size_t len = 0;
+	int ret;
+
+	*out = NULL;
+	*cause = NULL;
+	ret = read_file(path, &buf, &len, cause);
+	if (ret < 0)
+		return ret;
+	ret = load(path, buf, len, out, cause);
+	free(buf);
+	return ret;
+}
+
+int
+config_parse(const char *name, const char *text, size_t len,
+    struct config **out, char **cause)
+{
+	return load(name, text, len, out, cause);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * The proxy's configuration: a YAML file (libfyaml) whose every option is
+ * The proxy's configuration: a YAML file (libyaml) whose every option is
  * declared once in a table in config.c (name, type, default, bounds,
  * help). config/camveil.yml is the commented reference and must list
  * every option with its default (a unit test checks it does).
@@ -7,6 +7,7 @@
 #ifndef CAMVEIL_CONFIG_H
 #define CAMVEIL_CONFIG_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define CONFIG_NAME_MAX 64
@@ -44,6 +45,9 @@ struct config {
  * (malloc'd) to "FILE:LINE: OPTION: problem".
  */
 int config_load(const char *path, struct config **out, char **cause);
+/* The same for YAML text in memory; name stands for the file in messages. */
+int config_parse(const char *name, const char *text, size_t len,
+    struct config **out, char **cause);
 void config_free(struct config **c);
 
 /* A configuration with every default and no cameras. */

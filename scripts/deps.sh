@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential g++ pkg-config make
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev
-libsodium-dev libevent-dev libzstd-dev libfyaml-dev libcmocka-dev
+libsodium-dev libevent-dev libzstd-dev libyaml-dev libcmocka-dev
 ffmpeg"
 
 missing=""

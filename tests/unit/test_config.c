@@ -52,6 +52,13 @@ static struct config_case cases[] = {
 	{ "bad/camera_not_map", "cameras:\n  - just-a-string\n", "cameras[0]: expected a mapping" },
 	{ "bad/value_is_list", CAM "    mode: [mask]\n", "cameras[0].mode: expected a single value" },
 	{ "bad/root_not_map", "- a\n- b\n", "expected sections" },
+	/* Found by fuzzing: the second list replaced (and leaked) the first. */
+	{ "bad/cameras_twice", CAM "cameras:\n  - name: b\n    source: y\n",
+	  ":4: cameras: section given twice" },
+	{ "bad/section_twice", "rtsp: {}\nhttp: {}\nrtsp: {}\n", ":3: rtsp: section given twice" },
+	{ "ok/empty_file", "", NULL },
+	/* libfyaml 0.7.12 looped forever on this (found by fuzzing). */
+	{ "bad/invalid_utf8_directive", "rtsp: {}\n%  \372hold:x\n", ":2: not valid UTF-8 text" },
 };
 
 static char *
