@@ -102,7 +102,9 @@ FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c proxy/config.c util/err.c util/log.c util/parse.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs yaml-0.1)
-fuzz: deps $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 	@for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$f; \
 		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages camveil needs to build, test and run, if
 # any are missing. Quiet when everything is present; idempotent.
+# `deps.sh fuzz` also installs clang and its libFuzzer runtime.
 set -eu
 
 PKGS="build-essential g++ pkg-config make
@@ -8,6 +9,8 @@ libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev
 libsodium-dev libevent-dev libzstd-dev libyaml-dev libcmocka-dev
 ffmpeg"
+
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
