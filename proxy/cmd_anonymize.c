@@ -81,20 +81,6 @@ parse_float(const char *opt, const char *s, double lo, double hi, float *out)
 	return 0;
 }
 
-/* The presets x264 and x265 share. */
-static int
-known_preset(const char *p)
-{
-	static const char *const presets[] = { "ultrafast", "superfast",
-	    "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
-	    "placebo" };
-
-	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-		if (strcmp(p, presets[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 json_str(FILE *fp, const char *s)
 {
@@ -194,7 +180,7 @@ cmd_anonymize(int argc, char **argv)
 			o.encode.codec = optarg;
 			break;
 		case O_PRESET:
-			if (!known_preset(optarg)) {
+			if (!parse_is_preset(optarg)) {
 				fprintf(stderr, "camveil anonymize: --preset: '%s' is not "
 				    "one of ultrafast, superfast, veryfast, faster, fast, "
 				    "medium, slow, slower, veryslow, placebo\n", optarg);

@@ -77,14 +77,12 @@ static const struct option options[] = {
 
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-static const char *const presets[] = { "ultrafast", "superfast", "veryfast",
-    "faster", "fast", "medium", "slow", "slower", "veryslow", NULL };
 
 /* Enum values of an option (preset shares the table format). */
 static const char *const *
 enum_names(const struct option *o)
 {
-	return o->names != NULL ? o->names : presets;
+	return o->names != NULL ? o->names : parse_presets;
 }
 
 /*

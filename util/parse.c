@@ -2,6 +2,7 @@
  * Option value parsing shared by `camveil anonymize` and the config file.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "parse.h"
 
@@ -21,4 +22,16 @@ parse_size(const char *s)
 	if (*end != '\0' || v > 9e18)
 		return -1;
 	return (long long)v;
+}
+
+const char *const parse_presets[] = { "ultrafast", "superfast", "veryfast",
+    "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo", NULL };
+
+int
+parse_is_preset(const char *s)
+{
+	for (int i = 0; parse_presets[i] != NULL; i++)
+		if (strcmp(s, parse_presets[i]) == 0)
+			return 1;
+	return 0;
 }
