@@ -13,7 +13,8 @@ BUILD    ?= build
 CC       ?= cc
 CXX      ?= g++
 PREFIX   ?= /usr/local
-PKGS     := libavformat libavcodec libavutil libswscale yaml-0.1
+PKGS     := libavformat libavcodec libavutil libswscale yaml-0.1 \
+            libevent libevent_pthreads libsodium libzstd
 # Debian's OpenCV -dev packages for the few modules we use ship no .pc file
 # (only the libopencv-dev metapackage does): fall back to the known layout.
 CV_CFLAGS := $(shell pkg-config --cflags opencv4 2>/dev/null || echo -I/usr/include/opencv4)
@@ -36,11 +37,7 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Library sources (everything but main), shared by the binary and the tests.
-LIB_C   := util/err.c util/log.c util/parse.c \
-           codecs/codecs.c codecs/demux.c codecs/decode.c codecs/encode.c \
-           codecs/mux.c codecs/scale.c \
-           blur/geom.c blur/detect.c blur/track.c blur/obscure.c blur/model.c \
-           proxy/pipeline.c proxy/cmd_anonymize.c proxy/config.c
+LIB_C   := $(filter-out proxy/main.c,$(wildcard util/*.c codecs/*.c blur/*.c keys/*.c proxy/*.c))
 LIB_CXX := blur/yunet.cpp
 LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 BIN     := $(BUILD)/camveil
@@ -82,7 +79,8 @@ run: deps
 
 unit: $(UNIT_BIN) $(TOOL_BIN)
 
-check: deps
+check:
+	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all unit
 	@tests/run.sh $(BUILD)
 

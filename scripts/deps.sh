@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages camveil needs to build, test and run, if
 # any are missing. Quiet when everything is present; idempotent.
-# `deps.sh fuzz` also installs clang and its libFuzzer runtime.
+# `deps.sh fuzz` also installs clang and its libFuzzer runtime; `deps.sh
+# test` the peers the proxy's tests talk to.
 set -eu
 
 PKGS="build-essential g++ pkg-config make
@@ -10,7 +11,16 @@ libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev
 libsodium-dev libevent-dev libzstd-dev libyaml-dev libcmocka-dev
 ffmpeg"
 
-[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
+# Real peers for the live proxy's tests: GStreamer's RTSP server as a
+# camera; ffmpeg, gst-launch-1.0 and VLC as recorders.
+TEST_PKGS="gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-tools
+gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+gstreamer1.0-plugins-ugly gstreamer1.0-libav vlc-bin vlc-plugin-base"
+
+case "${1:-}" in
+fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+test) PKGS="$PKGS $TEST_PKGS" ;;
+esac
 
 missing=""
 for p in $PKGS; do
