@@ -100,3 +100,31 @@ model_find(const char *explicit_path, char *out, size_t size, char **cause)
 	    MODEL_DEFAULT_NAME, list);
 	return ERR_MODEL;
 }
+
+int
+model_find_data(const char *rel, char *out, size_t size)
+{
+	char dir[PATH_MAX], cand[PATH_MAX + 256], real[PATH_MAX];
+	const char *up[] = { "..", "../..", "../../.." };
+
+	if (exe_dir(dir, sizeof dir) == 0) {
+		for (int i = 0; i < 3; i++) {
+			snprintf(cand, sizeof cand, "%s/%s/../shared/data/%s", dir, up[i], rel);
+			if (readable(cand) && realpath(cand, real) != NULL) {
+				snprintf(out, size, "%s", real);
+				return 0;
+			}
+		}
+	}
+	snprintf(cand, sizeof cand, "../shared/data/%s", rel);
+	if (readable(cand) && realpath(cand, dir) != NULL) {
+		snprintf(out, size, "%s", dir);
+		return 0;
+	}
+	snprintf(cand, sizeof cand, "%s/../data/%s", CAMVEIL_MODEL_DIR, rel);
+	if (readable(cand)) {
+		snprintf(out, size, "%s", cand);
+		return 0;
+	}
+	return ERR_IO;
+}

@@ -21,4 +21,12 @@
  */
 int model_find(const char *explicit_path, char *out, size_t size, char **cause);
 
+/*
+ * Find a sample clip for the demo camera: rel (e.g.
+ * "intel-iot-devkit_sample-videos/x.mp4") under the shared test data
+ * (../shared/data beside the source tree, found from the executable or
+ * the current directory) or the install dir's data/. 0 or ERR_IO.
+ */
+int model_find_data(const char *rel, char *out, size_t size);
+
 #endif

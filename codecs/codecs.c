@@ -139,3 +139,26 @@ codecs_frame_seconds(const AVFrame *f, const AVStream *st)
 {
 	return (double)f->pts * av_q2d(st->time_base);
 }
+
+int64_t
+codecs_frame_pts(const AVFrame *f)
+{
+	return f->pts;
+}
+
+void
+codecs_frame_set_pts(AVFrame *f, int64_t pts)
+{
+	f->pts = pts;
+	f->pkt_dts = AV_NOPTS_VALUE;
+	f->pkt_duration = 0;
+}
+
+void
+codecs_packet_view(const AVPacket *p, struct packet_view *v)
+{
+	v->data = p->data;
+	v->size = p->size;
+	v->pts = p->pts;
+	v->key = (p->flags & AV_PKT_FLAG_KEY) != 0;
+}

@@ -42,6 +42,19 @@ void codecs_packet_free(struct AVPacket **p);
 void codecs_packet_unref(struct AVPacket *p);
 int codecs_packet_stream(const struct AVPacket *p);
 
+/* Read and set a frame's pts (in whatever time base its user works in). */
+int64_t codecs_frame_pts(const struct AVFrame *f);
+void codecs_frame_set_pts(struct AVFrame *f, int64_t pts);
+
+/* A borrowed view of an encoded packet. */
+struct packet_view {
+	const uint8_t *data;
+	int size;
+	int64_t pts;
+	int key;
+};
+void codecs_packet_view(const struct AVPacket *p, struct packet_view *v);
+
 /* Frame time in seconds: f's pts in the time base of stream st. */
 double codecs_frame_seconds(const struct AVFrame *f, const struct AVStream *st);
 

@@ -56,8 +56,13 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 	c->color_trc = first->color_trc;
 	c->colorspace = first->colorspace;
 	c->chroma_sample_location = first->chroma_location;
-	c->time_base = in->time_base;
-	fr = in->avg_frame_rate.num ? in->avg_frame_rate : in->r_frame_rate;
+	if (in != NULL) {
+		c->time_base = in->time_base;
+		fr = in->avg_frame_rate.num ? in->avg_frame_rate : in->r_frame_rate;
+	} else {
+		c->time_base = (AVRational){ 1, 90000 };
+		fr = av_d2q(o->fps > 0 ? o->fps : 25, 1000);
+	}
 	if (fr.num > 0 && fr.den > 0)
 		c->framerate = fr;
 	c->thread_count = o->threads;
@@ -136,4 +141,10 @@ const AVCodecContext *
 encode_context(const struct encode *e)
 {
 	return e->ctx;
+}
+
+int
+encode_is_hevc(const struct encode *e)
+{
+	return e->ctx->codec_id == AV_CODEC_ID_HEVC;
 }

@@ -22,12 +22,15 @@ struct encode_opts {
 	int threads;		/* 0 = auto */
 	int global_header;	/* container wants extradata (mp4, mkv) */
 	int udu_sei;		/* write user-data-unregistered SEI side data */
+	double fps;		/* nominal frame rate when there is no input
+				   stream (live): time base is then 1/90000 */
 };
 
 /*
  * Open an encoder for frames shaped like first, with timestamps in the
  * time base of stream in (the source video stream), whose frame rate is
- * declared in the output. *cause names the encoder and problem on failure.
+ * declared in the output. With in NULL (live), timestamps are in 1/90000
+ * and the rate is opts->fps. *cause names the encoder and problem on failure.
  */
 int encode_open(const struct encode_opts *opts, const struct AVFrame *first,
     const struct AVStream *in, struct encode **out, char **cause);
@@ -42,5 +45,8 @@ int encode_send(struct encode *e, struct AVFrame *f);
 int encode_receive(struct encode *e, struct AVPacket *pkt);
 
 const struct AVCodecContext *encode_context(const struct encode *e);
+
+/* 1 if the encoder makes H.265 (else H.264). */
+int encode_is_hevc(const struct encode *e);
 
 #endif

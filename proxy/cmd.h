@@ -7,5 +7,6 @@
 #define CAMVEIL_CMD_H
 
 int cmd_anonymize(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 #endif

@@ -18,7 +18,7 @@
 #include "../util/parse.h"
 #include "config.h"
 
-enum opt_type { T_STRING, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_SIZE, T_LISTEN };
+enum opt_type { T_STRING, T_INT, T_FLOAT, T_BOOL, T_ENUM, T_SIZE, T_LISTEN, T_LIST };
 
 struct option {
 	const char *section;	/* "rtsp", "http"... or NULL for per camera */
@@ -34,6 +34,7 @@ struct option {
 
 static const char *const modes[] = { "mask", "pixelate", "blur", NULL };
 static const char *const transports[] = { "auto", "tcp", "udp", NULL };
+static const char *const codecs[] = { "h264", "h265", NULL };
 static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
 
 #define G(f) offsetof(struct config, f)
@@ -42,6 +43,12 @@ static const char *const levels[] = { "error", "warning", "info", "debug", NULL 
 static const struct option options[] = {
 	{ "rtsp", "listen", T_LISTEN, G(rtsp_listen), "127.0.0.1:8554", 0, 0, NULL, 0,
 	  "address:port of the RTSP server recorders connect to" },
+	{ "rtsp", "realm", T_STRING, G(rtsp_realm), "camveil", 0, 0, NULL, 0,
+	  "realm of RTSP Digest authentication (when users are defined)" },
+	{ "rtsp", "basic", T_BOOL, G(rtsp_basic), "false", 0, 0, NULL, 0,
+	  "also accept Basic authentication (the password crosses the network)" },
+	{ "rtsp", "session_timeout", T_INT, G(rtsp_session_timeout), "60", 5, 3600, NULL, 0,
+	  "seconds a reader's session lives without a request or RTCP report" },
 	{ "http", "listen", T_LISTEN, G(http_listen), "127.0.0.1:8080", 0, 0, NULL, 0,
 	  "address:port of /healthz, /metrics, /api/v1/cameras" },
 	{ "detect", "model", T_STRING, G(model), NULL, 0, 0, NULL, 0,
@@ -73,6 +80,13 @@ static const struct option options[] = {
 	  "bits/s (e.g. 4M); 0 = constant quality" },
 	{ NULL, "gop", T_INT, C(gop), "50", 1, 1000, NULL, 0,
 	  "frames between keyframes (new readers start at one)" },
+	{ NULL, "lookback", T_INT, C(lookback), "0", 0, 12, NULL, 0,
+	  "frames held back so a new face is also hidden in the frames just "
+	  "before it was found; each adds one frame of latency" },
+	{ NULL, "codec", T_ENUM, C(codec), "h264", 0, 0, codecs, 0,
+	  "codec of the anonymized stream: h264 or h265" },
+	{ NULL, "users", T_LIST, C(users), NULL, 0, 0, NULL, 0,
+	  "names from users: allowed to read this camera; unset: every user" },
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -220,8 +234,132 @@ set_value(const struct option *o, void *base, const char *text, const char **why
 		}
 		*why = "is not one of the allowed values";
 		return ERR_INVAL;
+	case T_LIST:
+		break;		/* set_list() */
 	}
 	return ERR_INVAL;
+}
+
+static int valid_name(const char *s);
+
+static void
+free_list(char ***lp)
+{
+	for (char **l = *lp; l != NULL && *l != NULL; l++)
+		free(*l);
+	free(*lp);
+	*lp = NULL;
+}
+
+/* A list of names: a YAML sequence of scalars, or one scalar. */
+static int
+set_list(struct config *c, const struct option *o, void *base, struct ynode v,
+    const char *where, const char *key, char **cause)
+{
+	char ***lp = (char ***)((char *)base + o->offset);
+	int n = 0;
+
+	free_list(lp);
+	if (v.n != NULL && v.n->type == YAML_SCALAR_NODE) {
+		*lp = calloc(2, sizeof **lp);
+		if (*lp == NULL || ((*lp)[0] = str_of(v)) == NULL)
+			return ERR_NOMEM;
+		return 0;
+	}
+	if (v.n == NULL || v.n->type != YAML_SEQUENCE_NODE) {
+		err_cause(cause, "%s:%d: %s.%s: expected a list of names", c->file,
+		    node_line(v), where, key);
+		return ERR_INVAL;
+	}
+	*lp = calloc((size_t)(v.n->data.sequence.items.top -
+	    v.n->data.sequence.items.start) + 1, sizeof **lp);
+	if (*lp == NULL)
+		return ERR_NOMEM;
+	for (yaml_node_item_t *it = v.n->data.sequence.items.start;
+	    it < v.n->data.sequence.items.top; it++) {
+		struct ynode e = ynode_at(v.doc, *it);
+
+		if ((*lp)[n] = str_of(e), (*lp)[n] == NULL) {
+			err_cause(cause, "%s:%d: %s.%s: expected a list of names",
+			    c->file, node_line(e), where, key);
+			return ERR_INVAL;
+		}
+		n++;
+	}
+	return 0;
+}
+
+/* users: a mapping of name -> password. */
+static int
+load_users(struct config *c, struct ynode map, char **cause)
+{
+	int count, i = 0;
+
+	if (node_is_null(map))
+		return 0;
+	if (map.n->type != YAML_MAPPING_NODE) {
+		err_cause(cause, "%s:%d: users: expected name: password pairs", c->file,
+		    node_line(map));
+		return ERR_INVAL;
+	}
+	count = (int)(map.n->data.mapping.pairs.top - map.n->data.mapping.pairs.start);
+	c->users = calloc((size_t)(count > 0 ? count : 1), sizeof *c->users);
+	if (c->users == NULL)
+		return ERR_NOMEM;
+	for (yaml_node_pair_t *pair = map.n->data.mapping.pairs.start;
+	    pair < map.n->data.mapping.pairs.top; pair++, i++) {
+		struct ynode k = ynode_at(map.doc, pair->key), v = ynode_at(map.doc, pair->value);
+		struct config_user *u = &c->users[i];
+
+		c->nusers = i + 1;
+		u->line = node_line(k);
+		u->name = str_of(k);
+		u->password = str_of(v);
+		if (u->name == NULL || !valid_name(u->name)) {
+			err_cause(cause, "%s:%d: users: a user name must be 1..%d of "
+			    "A-Z a-z 0-9 _ -", c->file, u->line, CONFIG_NAME_MAX);
+			return ERR_INVAL;
+		}
+		if (u->password == NULL || u->password[0] == '\0') {
+			err_cause(cause, "%s:%d: users.%s: expected a password", c->file,
+			    u->line, u->name);
+			return ERR_INVAL;
+		}
+		if (strncmp(u->password, "md5:", 4) == 0 && (strlen(u->password) != 36 ||
+		    strspn(u->password + 4, "0123456789abcdef") != 32)) {
+			err_cause(cause, "%s:%d: users.%s: 'md5:' must be followed by 32 "
+			    "lowercase hex digits (MD5 of name:realm:password)", c->file,
+			    u->line, u->name);
+			return ERR_INVAL;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(c->users[j].name, u->name) == 0) {
+				err_cause(cause, "%s:%d: users.%s: defined twice (line %d)",
+				    c->file, u->line, u->name, c->users[j].line);
+				return ERR_INVAL;
+			}
+	}
+	return 0;
+}
+
+/* Every name in a camera's users list must be a defined user. */
+static int
+check_camera_users(struct config *c, char **cause)
+{
+	for (int i = 0; i < c->ncameras; i++) {
+		for (char **u = c->cameras[i].users; u != NULL && *u != NULL; u++) {
+			int found = 0;
+
+			for (int j = 0; j < c->nusers; j++)
+				found |= strcmp(c->users[j].name, *u) == 0;
+			if (!found) {
+				err_cause(cause, "%s:%d: cameras[%d].users: '%s' is not "
+				    "defined in users:", c->file, c->cameras[i].line, i, *u);
+				return ERR_INVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 static void
@@ -290,6 +428,8 @@ load_map(struct config *c, struct ynode map, const char *section,
 			err_cause(cause, "%s:%d: %s.%s: unknown option", c->file,
 			    node_line(k), where, key ? key : "?");
 			ret = ERR_INVAL;
+		} else if (o->type == T_LIST) {
+			ret = set_list(c, o, base, v, where, key, cause);
 		} else if (val == NULL) {
 			err_cause(cause, "%s:%d: %s.%s: expected a single value", c->file,
 			    node_line(k), where, key);
@@ -493,7 +633,7 @@ load(const char *path, const char *text, size_t len, struct config **out,
 	}
 	if (root.n->type != YAML_MAPPING_NODE) {
 		err_cause(cause, "%s:%d: expected sections (rtsp, http, detect, log, "
-		    "cameras)", path, node_line(root));
+		    "users, cameras)", path, node_line(root));
 		ret = ERR_INVAL;
 		goto out;
 	}
@@ -521,6 +661,8 @@ load(const char *path, const char *text, size_t len, struct config **out,
 			ret = ERR_INVAL;
 		} else if (strcmp(sec, "cameras") == 0) {
 			ret = load_cameras(c, v, cause);
+		} else if (strcmp(sec, "users") == 0) {
+			ret = load_users(c, v, cause);
 		} else if (find_option(sec, "listen") || find_option(sec, "model") ||
 		    find_option(sec, "level")) {
 			ret = load_map(c, v, sec, sec, c, cause);
@@ -533,6 +675,7 @@ load(const char *path, const char *text, size_t len, struct config **out,
 		if (ret < 0)
 			goto out;
 	}
+	ret = check_camera_users(c, cause);
 out:
 	if (have_doc)
 		yaml_document_delete(&doc);
@@ -578,6 +721,8 @@ free_strings(void *base, int camera)
 		int is_str = o->type == T_STRING || o->type == T_LISTEN ||
 		    (o->type == T_ENUM && o->names == NULL);
 
+		if ((o->section == NULL) == camera && o->type == T_LIST)
+			free_list((char ***)((char *)base + o->offset));
 		if ((o->section == NULL) == camera && is_str) {
 			free(*(char **)((char *)base + o->offset));
 			*(char **)((char *)base + o->offset) = NULL;
@@ -596,6 +741,13 @@ config_free(struct config **cp)
 	for (int i = 0; i < c->ncameras; i++)
 		free_strings(&c->cameras[i], 1);
 	free(c->cameras);
+	for (int i = 0; i < c->nusers; i++) {
+		free(c->users[i].name);
+		if (c->users[i].password != NULL)
+			explicit_bzero(c->users[i].password, strlen(c->users[i].password));
+		free(c->users[i].password);
+	}
+	free(c->users);
 	free_strings(c, 0);
 	free(c->file);
 	free(c);
@@ -606,7 +758,7 @@ void
 config_describe(FILE *fp)
 {
 	static const char *const types[] = { "string", "integer", "number",
-	    "boolean", "one of", "size", "address:port" };
+	    "boolean", "one of", "size", "address:port", "list of names" };
 
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct option *o = &options[i];

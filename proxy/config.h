@@ -27,13 +27,30 @@ struct config_camera {
 	char *preset;
 	long long bitrate;	/* bits/s, 0 = constant quality */
 	int gop;		/* frames between keyframes */
+	int lookback;		/* frames held back for back-fill (adds latency) */
+	int codec;		/* enum config_codec */
+	char **users;		/* NULL-terminated names allowed to read; NULL = any */
 	int line;		/* where the camera is defined */
+};
+
+enum config_codec { CODEC_H264, CODEC_H265 };
+
+/* A reader account for RTSP authentication. */
+struct config_user {
+	char *name;
+	char *password;		/* plain text, or "md5:" + hex MD5(name:realm:password) */
+	int line;
 };
 
 struct config {
 	char *file;
 	char *rtsp_listen;	/* "host:port" */
 	char *http_listen;
+	char *rtsp_realm;
+	int rtsp_basic;		/* also accept Basic authentication */
+	int rtsp_session_timeout; /* seconds without a keep-alive */
+	struct config_user *users;	/* empty: no authentication */
+	int nusers;
 	char *model;		/* NULL: search path */
 	int log_level;		/* enum log_level */
 	struct config_camera *cameras;

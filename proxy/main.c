@@ -16,6 +16,7 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "anonymize", cmd_anonymize, "obscure every face in a recording" },
+	{ "proxy", cmd_proxy, "anonymize live cameras for recorders (RTSP)" },
 };
 
 static void

@@ -386,6 +386,7 @@ finish_cur(struct pipeline *p)
 				memcpy(p->dets, p->res, (size_t)n * sizeof *p->dets);
 			}
 			p->st.detect_ms += p->res_ms;
+			p->st.last_detect_ms = p->res_ms;
 		}
 		pthread_mutex_unlock(&p->mu);
 	}
@@ -483,6 +484,12 @@ pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
 	p->have_cur = 1;
 	submit_cur(p, fw, fh);
 	return 0;
+}
+
+int
+pipeline_settle(struct pipeline *p)
+{
+	return p->have_cur ? finish_cur(p) : 0;
 }
 
 int

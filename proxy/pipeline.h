@@ -46,6 +46,7 @@ struct pipeline_stats {
 				   video, unsupported by the container) */
 	double seconds;		/* wall time */
 	double detect_ms;	/* total detector time */
+	double last_detect_ms;	/* detector time of the last frame settled */
 };
 
 void pipeline_defaults(struct pipeline_opts *o);
@@ -59,6 +60,13 @@ void pipeline_free(struct pipeline **p);
  * flush at end of stream.
  */
 int pipeline_push(struct pipeline *p, struct AVFrame *f, double t);
+
+/*
+ * Wait for the last pushed frame's detection (or its deadline) and apply
+ * it now instead of at the next push. The live proxy calls this after
+ * each push so a frame never waits for the next one to arrive.
+ */
+int pipeline_settle(struct pipeline *p);
 
 /*
  * Move the next finished (obscured) frame into f (empty). Returns 0,

@@ -26,6 +26,8 @@ err_str(int err)
 	case ERR_EOF:		return "end of stream";
 	case ERR_AGAIN:		return "try again";
 	case ERR_ENCODER:	return "encoder failed";
+	case ERR_AUTH:		return "authentication failed";
+	case ERR_AUTH_STALE:	return "authentication nonce expired";
 	}
 	if (err < 0 && err > ERR_BASE)
 		return strerror(-err);

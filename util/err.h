@@ -20,6 +20,8 @@ enum {
 	ERR_EOF = ERR_BASE - 10,	/* end of stream (not a failure) */
 	ERR_AGAIN = ERR_BASE - 11,	/* no output yet, feed more input */
 	ERR_ENCODER = ERR_BASE - 12,	/* encoder could not be opened or failed */
+	ERR_AUTH = ERR_BASE - 13,	/* credentials missing or wrong */
+	ERR_AUTH_STALE = ERR_BASE - 14,	/* right credentials, expired nonce */
 };
 
 /* Human-readable text for an error code (ours or -errno). Never NULL. */

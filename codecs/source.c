@@ -1,0 +1,407 @@
+/*
+ * Live source: libavformat input with deadlines and an abort flag, the
+ * decode stage, and looping for files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/time.h>
+
+#include "../util/err.h"
+#include "../util/log.h"
+#include "codecs.h"
+#include "decode.h"
+#include "source.h"
+
+struct source {
+	struct source_opts o;
+	AVFormatContext *fmt;
+	struct decode *dec;
+	AVPacket *pkt;
+	int video;
+	int is_file;
+	double deadline;	/* monotonic; blocking calls abort past it */
+	int timed_out;
+	int discont;		/* next frame starts a new loop */
+	double loop_base;	/* media time added to the current loop */
+	double last_t;		/* media time of the last frame */
+	double frame_dur;
+	double arrival;		/* when the last packet was read */
+	int eof;		/* decoder flushed at end of file */
+	int pattern_w, pattern_h;	/* "pattern:WxH@FPS": generated frames */
+	int64_t pattern_n;
+};
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+interrupted(void *arg)
+{
+	struct source *s = arg;
+
+	if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
+		return 1;
+	if (s->deadline > 0 && mono() > s->deadline) {
+		s->timed_out = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+arm(struct source *s)
+{
+	s->deadline = mono() + s->o.timeout_ms / 1000.0;
+	s->timed_out = 0;
+}
+
+static int
+is_url(const char *u)
+{
+	const char *p = strstr(u, "://");
+
+	return p != NULL && strncmp(u, "file:", 5) != 0;
+}
+
+const char *
+source_redact(const char *url, char *buf, int size)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon;
+
+	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL ||
+	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) == NULL) {
+		snprintf(buf, (size_t)size, "%s", url);
+		return buf;
+	}
+	snprintf(buf, (size_t)size, "%.*s:***%s", (int)(colon - url), url, at);
+	return buf;
+}
+
+/* A moving test pattern (no faces): grey ramps, bars and a square. */
+static int
+pattern_frame(struct source *s, AVFrame *f, struct source_frame *meta)
+{
+	int64_t n = s->pattern_n++;
+	int ret;
+
+	f->format = AV_PIX_FMT_YUV420P;
+	f->width = s->pattern_w;
+	f->height = s->pattern_h;
+	ret = av_frame_get_buffer(f, 0);
+	if (ret < 0)
+		return codecs_err(ret);
+	for (int y = 0; y < f->height; y++) {
+		uint8_t *row = f->data[0] + (ptrdiff_t)y * f->linesize[0];
+
+		for (int x = 0; x < f->width; x++)
+			row[x] = (uint8_t)(16 + ((x * 8 / f->width) * 28 + (int)n) % 220);
+	}
+	for (int p = 1; p < 3; p++)
+		for (int y = 0; y < f->height / 2; y++)
+			memset(f->data[p] + (ptrdiff_t)y * f->linesize[p],
+			    p == 1 ? 96 + (int)(n % 64) : 160, (size_t)f->width / 2);
+	{
+		int side = f->height / 6, x0 = (int)(n * 7 % (f->width - side)),
+		    y0 = f->height / 2 - side / 2;
+
+		for (int y = y0; y < y0 + side; y++)
+			memset(f->data[0] + (ptrdiff_t)y * f->linesize[0] + x0, 235, (size_t)side);
+	}
+	f->pts = n;
+	meta->t = (double)n * s->frame_dur;
+	meta->discont = 0;
+	meta->capture_us = 0;
+	meta->arrival = 0;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		meta->arrival = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	}
+	return 0;
+}
+
+static int
+pattern_open(const struct source_opts *o, struct source **out, char **cause)
+{
+	struct source *s;
+	int w, h, fps, used = 0;
+
+	if (sscanf(o->url, "pattern:%dx%d@%d%n", &w, &h, &fps, &used) != 3 ||
+	    o->url[used] != '\0' || w < 64 || h < 64 || w > 7680 || h > 4320 ||
+	    (w | h) & 1 || fps < 1 || fps > 120) {
+		err_cause(cause, "%s: expected pattern:WIDTHxHEIGHT@FPS (even sizes "
+		    "64..7680 x 64..4320, 1..120 fps)", o->url);
+		return ERR_INVAL;
+	}
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return ERR_NOMEM;
+	s->o = *o;
+	s->pattern_w = w;
+	s->pattern_h = h;
+	s->frame_dur = 1.0 / fps;
+	s->is_file = 1;		/* paced by the owner */
+	*out = s;
+	return 0;
+}
+
+int
+source_open(const struct source_opts *o, struct source **out, char **cause)
+{
+	struct decode_opts dopts = { .threads = 0, .low_delay = 1 };
+	AVDictionary *opts = NULL;
+	struct source *s;
+	const AVStream *st;
+	char red[512];
+	AVRational fr;
+	int ret;
+
+	*out = NULL;
+	if (strncmp(o->url, "pattern:", 8) == 0)
+		return pattern_open(o, out, cause);
+	source_redact(o->url, red, sizeof red);
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return ERR_NOMEM;
+	s->o = *o;
+	if (s->o.timeout_ms <= 0)
+		s->o.timeout_ms = 5000;
+	s->is_file = !is_url(o->url);
+	s->fmt = avformat_alloc_context();
+	s->pkt = av_packet_alloc();
+	if (s->fmt == NULL || s->pkt == NULL) {
+		ret = AVERROR(ENOMEM);
+		goto fail;
+	}
+	s->fmt->interrupt_callback.callback = interrupted;
+	s->fmt->interrupt_callback.opaque = s;
+	if (strncmp(o->url, "rtsp", 4) == 0) {
+		if (o->transport == SOURCE_TCP)
+			av_dict_set(&opts, "rtsp_transport", "tcp", 0);
+		else if (o->transport == SOURCE_UDP)
+			av_dict_set(&opts, "rtsp_transport", "udp", 0);
+		/* Frames go out as soon as they are complete. */
+		av_dict_set(&opts, "reorder_queue_size", "64", 0);
+	}
+	if (!s->is_file) {
+		av_dict_set(&opts, "fflags", "nobuffer", 0);
+		av_dict_set(&opts, "analyzeduration", "2000000", 0);
+	}
+	arm(s);
+	ret = avformat_open_input(&s->fmt, o->url, NULL, &opts);
+	av_dict_free(&opts);
+	if (ret < 0) {
+		err_cause(cause, "%s: cannot open: %s", red, s->timed_out ?
+		    "timed out" : codecs_strerror(ret));
+		goto fail;
+	}
+	arm(s);
+	ret = avformat_find_stream_info(s->fmt, NULL);
+	if (ret < 0) {
+		err_cause(cause, "%s: cannot read stream information: %s", red,
+		    s->timed_out ? "timed out" : codecs_strerror(ret));
+		goto fail;
+	}
+	ret = av_find_best_stream(s->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+	if (ret < 0) {
+		err_cause(cause, "%s: no video stream", red);
+		ret = AVERROR_STREAM_NOT_FOUND;
+		goto fail;
+	}
+	s->video = ret;
+	for (unsigned i = 0; i < s->fmt->nb_streams; i++)
+		s->fmt->streams[i]->discard = (int)i == s->video ? AVDISCARD_DEFAULT :
+		    AVDISCARD_ALL;
+	st = s->fmt->streams[s->video];
+	ret = decode_open(st, &dopts, &s->dec, cause);
+	if (ret < 0) {
+		char *c = *cause;
+
+		*cause = NULL;
+		err_cause(cause, "%s: %s", red, c ? c : err_str(ret));
+		free(c);
+		av_packet_free(&s->pkt);
+		avformat_close_input(&s->fmt);
+		free(s);
+		return ret;
+	}
+	fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
+	s->frame_dur = fr.num > 0 && fr.den > 0 && av_q2d(fr) < 240 ? 1 / av_q2d(fr) : 0.04;
+	s->last_t = -1;
+	*out = s;
+	return 0;
+fail:
+	av_packet_free(&s->pkt);
+	avformat_close_input(&s->fmt);
+	free(s);
+	ret = codecs_err(ret);
+	return ret == ERR_EOF || ret == ERR_CORRUPT ? ERR_FORMAT : ret;
+}
+
+void
+source_free(struct source **s)
+{
+	if (s == NULL || *s == NULL)
+		return;
+	decode_free(&(*s)->dec);
+	av_packet_free(&(*s)->pkt);
+	avformat_close_input(&(*s)->fmt);
+	free(*s);
+	*s = NULL;
+}
+
+void
+source_get_info(const struct source *s, struct source_info *info)
+{
+	const AVStream *st;
+
+	memset(info, 0, sizeof *info);
+	if (s->pattern_w > 0) {
+		info->width = s->pattern_w;
+		info->height = s->pattern_h;
+		info->fps = 1 / s->frame_dur;
+		snprintf(info->codec, sizeof info->codec, "pattern");
+		info->is_file = 1;
+		return;
+	}
+	st = s->fmt->streams[s->video];
+	info->width = st->codecpar->width;
+	info->height = st->codecpar->height;
+	info->fps = s->frame_dur > 0 ? 1 / s->frame_dur : 25;
+	snprintf(info->codec, sizeof info->codec, "%s",
+	    avcodec_get_name(st->codecpar->codec_id));
+	info->is_file = s->is_file;
+}
+
+int
+source_errors(const struct source *s)
+{
+	return s->dec ? decode_errors(s->dec) : 0;
+}
+
+/* Start the file over: seek to the beginning, continue the timeline. */
+static int
+loop_file(struct source *s, char **cause)
+{
+	int ret;
+
+	ret = avformat_seek_file(s->fmt, -1, INT64_MIN, 0, 0, 0);
+	if (ret < 0)
+		ret = av_seek_frame(s->fmt, s->video, 0, AVSEEK_FLAG_BACKWARD);
+	if (ret < 0) {
+		err_cause(cause, "%s: cannot loop: %s", s->o.url, codecs_strerror(ret));
+		return codecs_err(ret);
+	}
+	decode_free(&s->dec);
+	{
+		struct decode_opts dopts = { .threads = 0, .low_delay = 1 };
+
+		ret = decode_open(s->fmt->streams[s->video], &dopts, &s->dec, cause);
+		if (ret < 0)
+			return ret;
+	}
+	s->loop_base = s->last_t + s->frame_dur;
+	s->discont = 1;
+	s->eof = 0;
+	return 0;
+}
+
+int
+source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **cause)
+{
+	const AVStream *st;
+	int ret, empty_loops = 0;
+
+	if (s->pattern_w > 0)
+		return pattern_frame(s, f, meta);
+	st = s->fmt->streams[s->video];
+
+	for (;;) {
+		ret = decode_receive(s->dec, f);
+		if (ret == 0) {
+			double t = codecs_frame_seconds(f, st);
+
+			if (s->discont)
+				s->loop_base -= t;	/* first frame of the loop */
+			t += s->loop_base;
+			if (t <= s->last_t)
+				t = s->last_t + 1e-3;
+			meta->t = t;
+			meta->discont = s->discont;
+			meta->arrival = s->arrival;
+			meta->capture_us = 0;
+			if (!s->is_file && s->fmt->start_time_realtime > 0 &&
+			    s->fmt->start_time_realtime != AV_NOPTS_VALUE) {
+				double rel = codecs_frame_seconds(f, st) -
+				    (st->start_time != AV_NOPTS_VALUE ?
+				    st->start_time * av_q2d(st->time_base) : 0);
+
+				meta->capture_us = s->fmt->start_time_realtime +
+				    (int64_t)(rel * 1e6);
+			}
+			s->discont = 0;
+			s->last_t = t;
+			empty_loops = 0;
+			return 0;
+		}
+		if (ret == ERR_EOF) {
+			if (!s->is_file)
+				return ERR_EOF;
+			if (++empty_loops > 2) {
+				err_cause(cause, "%s: no decodable video frames", s->o.url);
+				return ERR_FORMAT;
+			}
+			ret = loop_file(s, cause);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		if (ret != ERR_AGAIN)
+			return ret;
+		if (s->eof) {
+			ret = decode_send(s->dec, NULL);
+			if (ret < 0 && ret != ERR_EOF)
+				return ret;
+			continue;
+		}
+		arm(s);
+		ret = av_read_frame(s->fmt, s->pkt);
+		s->arrival = mono();
+		if (ret < 0) {
+			if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
+				return ERR_EOF;
+			if (s->timed_out) {
+				err_cause(cause, "no data for %d ms", s->o.timeout_ms);
+				return ERR_TIMEOUT;
+			}
+			if (ret == AVERROR_EOF || s->is_file) {
+				if (!s->is_file)
+					return ERR_EOF;
+				s->eof = 1;
+				continue;
+			}
+			err_cause(cause, "read failed: %s", codecs_strerror(ret));
+			return codecs_err(ret) == ERR_EOF ? ERR_IO : codecs_err(ret);
+		}
+		if (s->pkt->stream_index == s->video) {
+			ret = decode_send(s->dec, s->pkt);
+			if (ret < 0 && ret != ERR_CORRUPT) {
+				av_packet_unref(s->pkt);
+				err_cause(cause, "decoding failed: %s", err_str(ret));
+				return ret;
+			}
+		}
+		av_packet_unref(s->pkt);
+	}
+}

@@ -1,0 +1,510 @@
+/*
+ * The live driver: one thread per camera running its state machine.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../blur/obscure.h"
+#include "../codecs/codecs.h"
+#include "../codecs/encode.h"
+#include "../codecs/source.h"
+#include "../util/err.h"
+#include "../util/log.h"
+#include "camera.h"
+#include "pipeline.h"
+
+#define BACKOFF_MIN	1.0	/* seconds */
+#define BACKOFF_MAX	30.0
+#define SOURCE_TIMEOUT	5000	/* ms a source may stay silent */
+#define FIFO		64	/* frames between decode and encoder output */
+#define REBASE_LAG	1.0	/* seconds late before a file's clock skips */
+
+struct timing {
+	int64_t pts;
+	double arrival;
+	int64_t wall_us;
+};
+
+struct camera {
+	struct config_camera cc;	/* strings owned */
+	char *model;
+	struct media *media;
+	pthread_t thread;
+	atomic_int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* interruptible sleeps */
+	struct camera_status st;	/* guarded by mu */
+
+	/* camera thread only */
+	double backoff;
+	double epoch;			/* monotonic start of the output clock */
+	double seg_in, seg_out;		/* media time <-> output time of this run */
+	int64_t last_pts;		/* output pts, 1/90000 */
+	struct timing fifo[FIFO];
+	int fifo_n;
+	struct pipeline_stats base;	/* totals of the runs before this one */
+	int64_t base_errors;
+};
+
+static const char *const state_names[] = {
+	"connecting", "streaming", "backoff", "stopped"
+};
+
+const char *
+camera_state_name(enum camera_state s)
+{
+	return (unsigned)s < 4 ? state_names[s] : "?";
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+stopping(void *arg)
+{
+	struct camera *c = arg;
+
+	return atomic_load(&c->stop);
+}
+
+static void
+set_state(struct camera *c, enum camera_state s, const char *error)
+{
+	pthread_mutex_lock(&c->mu);
+	if (c->st.state != s)
+		c->st.since = wall_us() / 1e6;
+	c->st.state = s;
+	if (error != NULL)
+		snprintf(c->st.error, sizeof c->st.error, "%s", error);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Sleep until monotonic time t, or until stopped. 1 if stopped. */
+static int
+sleep_until(struct camera *c, double t)
+{
+	struct timespec dl;
+	double w;
+	int stop;
+
+	/* The condition variable uses CLOCK_REALTIME: convert. */
+	w = t - mono();
+	if (w <= 0)
+		return atomic_load(&c->stop);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	w += dl.tv_sec + dl.tv_nsec / 1e9;
+	dl.tv_sec = (time_t)w;
+	dl.tv_nsec = (long)((w - (double)dl.tv_sec) * 1e9);
+	pthread_mutex_lock(&c->mu);
+	while (!(stop = atomic_load(&c->stop)) &&
+	    pthread_cond_timedwait(&c->cv, &c->mu, &dl) == 0)
+		;
+	pthread_mutex_unlock(&c->mu);
+	return stop;
+}
+
+/* One connection's worth of work: everything opened here is closed here. */
+struct run {
+	struct camera *c;
+	struct source *src;
+	struct source_info info;
+	struct pipeline *pipe;
+	struct encode *enc;
+	struct AVFrame *in, *out;
+	struct AVPacket *pkt;
+	int have_format;
+	int64_t frames;
+};
+
+static void
+run_close(struct run *r)
+{
+	pipeline_free(&r->pipe);
+	encode_free(&r->enc);
+	source_free(&r->src);
+	codecs_frame_free(&r->in);
+	codecs_frame_free(&r->out);
+	codecs_packet_free(&r->pkt);
+}
+
+static int
+run_open(struct run *r, struct camera *c, char **cause)
+{
+	struct source_opts so = {
+		.url = c->cc.source,
+		.transport = c->cc.transport == TRANSPORT_TCP ? SOURCE_TCP :
+		    c->cc.transport == TRANSPORT_UDP ? SOURCE_UDP : SOURCE_AUTO,
+		.timeout_ms = SOURCE_TIMEOUT,
+		.stop = stopping,
+		.stop_arg = c,
+	};
+	struct pipeline_opts po;
+	int ret;
+
+	memset(r, 0, sizeof *r);
+	r->c = c;
+	r->in = codecs_frame_alloc();
+	r->out = codecs_frame_alloc();
+	r->pkt = codecs_packet_alloc();
+	if (r->in == NULL || r->out == NULL || r->pkt == NULL)
+		return ERR_NOMEM;
+	ret = source_open(&so, &r->src, cause);
+	if (ret < 0)
+		return ret;
+	source_get_info(r->src, &r->info);
+
+	pipeline_defaults(&po);
+	po.detect.model = c->model;
+	po.detect.min_face = c->cc.min_face;
+	po.detect.threshold = c->cc.threshold;
+	po.track.hold = c->cc.hold;
+	po.mode = (enum obscure_mode)c->cc.mode;
+	po.detect_timeout_ms = c->cc.detect_timeout_ms;
+	po.lookback = c->cc.lookback;
+	ret = pipeline_create(&po, &r->pipe, cause);
+	if (ret < 0)
+		return ret;
+	c->fifo_n = 0;
+	c->seg_in = -1;
+	return 0;
+}
+
+static int
+open_encoder(struct run *r, char **cause)
+{
+	struct camera *c = r->c;
+	struct encode_opts eo = {
+		.codec = c->cc.codec == CODEC_H265 ? "libx265" : "libx264",
+		.preset = c->cc.preset,
+		.tune = "zerolatency",
+		.crf = -1,
+		.bitrate = c->cc.bitrate,
+		.gop = c->cc.gop,
+		.fps = r->info.fps,
+	};
+
+	return encode_open(&eo, r->out, NULL, &r->enc, cause);
+}
+
+/* Timing of the encoder output with pts (frames leave in order). */
+static struct timing
+take_timing(struct camera *c, int64_t pts)
+{
+	struct timing t = { pts, mono(), wall_us() };
+
+	for (int i = 0; i < c->fifo_n; i++) {
+		if (c->fifo[i].pts != pts)
+			continue;
+		t = c->fifo[i];
+		c->fifo_n -= i + 1;
+		memmove(&c->fifo[0], &c->fifo[i + 1], (size_t)c->fifo_n * sizeof c->fifo[0]);
+		break;
+	}
+	return t;
+}
+
+static int
+drain_encoder(struct run *r, char **cause)
+{
+	struct camera *c = r->c;
+	struct packet_view v;
+	int ret;
+
+	while ((ret = encode_receive(r->enc, r->pkt)) == 0) {
+		struct timing t;
+
+		codecs_packet_view(r->pkt, &v);
+		t = take_timing(c, v.pts);
+		if (!r->have_format && v.key) {
+			ret = media_set_format(c->media, encode_is_hevc(r->enc),
+			    r->info.width, r->info.height, r->info.fps,
+			    v.data, (size_t)v.size);
+			if (ret < 0) {
+				err_cause(cause, "encoder output has no parameter sets");
+				codecs_packet_unref(r->pkt);
+				return ret;
+			}
+			r->have_format = 1;
+		}
+		if (r->have_format)
+			media_publish(c->media, v.data, (size_t)v.size, v.pts, v.key,
+			    t.arrival, t.wall_us);
+		codecs_packet_unref(r->pkt);
+		pthread_mutex_lock(&c->mu);
+		c->st.frames_out++;
+		pthread_mutex_unlock(&c->mu);
+	}
+	return ret == ERR_AGAIN || ret == ERR_EOF ? 0 : ret;
+}
+
+/*
+ * Place a frame on the output clock. Within a run the source's own
+ * timing is kept; a new run (connect, file loop) starts where the clock
+ * is now, so the output timeline never jumps back. Files are paced here.
+ */
+static int64_t
+place(struct run *r, const struct source_frame *m, int *stop)
+{
+	struct camera *c = r->c;
+	double now = mono() - c->epoch, out;
+	int64_t pts;
+
+	*stop = 0;
+	if (c->seg_in < 0 || m->discont) {
+		c->seg_in = m->t;
+		c->seg_out = fmax(now, c->last_pts / 90000.0 + 1.0 / r->info.fps);
+	}
+	out = c->seg_out + (m->t - c->seg_in);
+	if (r->info.is_file) {
+		if (now - out > REBASE_LAG) {	/* too slow: skip the clock ahead */
+			c->seg_out += now - out;
+			out = now;
+		}
+		*stop = sleep_until(c, c->epoch + out);
+	} else if (fabs(now - out) > 2 * REBASE_LAG) {
+		/* The camera's clock drifted or jumped: follow arrival. */
+		c->seg_in = m->t;
+		c->seg_out = now;
+		out = now;
+	}
+	pts = llround(out * 90000);
+	if (pts <= c->last_pts)
+		pts = c->last_pts + 1;
+	c->last_pts = pts;
+	return pts;
+}
+
+static int
+run_frames(struct run *r, char **cause)
+{
+	struct camera *c = r->c;
+	struct source_frame m;
+	struct pipeline_stats ps;
+	int ret, stop;
+
+	for (;;) {
+		ret = source_read(r->src, r->in, &m, cause);
+		if (ret < 0)
+			return ret;
+		if (r->frames++ == 0) {
+			char buf[64];
+
+			snprintf(buf, sizeof buf, "%s %dx%d %.3g fps", r->info.codec,
+			    r->info.width, r->info.height, r->info.fps);
+			pthread_mutex_lock(&c->mu);
+			snprintf(c->st.input, sizeof c->st.input, "%s", buf);
+			pthread_mutex_unlock(&c->mu);
+			set_state(c, CAMERA_STREAMING, "");
+			c->backoff = 0;
+			log_info("camera %s: streaming %s", c->cc.name, buf);
+		}
+		{
+			int64_t pts = place(r, &m, &stop);
+
+			if (stop) {
+				codecs_frame_unref(r->in);
+				return ERR_EOF;
+			}
+			if (r->info.is_file)	/* it "arrives" when paced out */
+				m.arrival = mono();
+			codecs_frame_set_pts(r->in, pts);
+			if (c->fifo_n == FIFO) {
+				c->fifo_n--;
+				memmove(&c->fifo[0], &c->fifo[1], FIFO * sizeof c->fifo[0] - sizeof c->fifo[0]);
+			}
+			c->fifo[c->fifo_n++] = (struct timing){ pts, m.arrival,
+			    m.capture_us ? m.capture_us : wall_us() };
+		}
+		ret = pipeline_push(r->pipe, r->in, m.t);
+		if (ret == 0)
+			ret = pipeline_settle(r->pipe);
+		if (ret < 0) {
+			err_cause(cause, "pipeline: %s", err_str(ret));
+			return ret;
+		}
+		pipeline_get_stats(r->pipe, &ps);
+		while (pipeline_pop(r->pipe, r->out) == 0) {
+			if (r->enc == NULL) {
+				ret = open_encoder(r, cause);
+				if (ret < 0)
+					return ret;
+			}
+			ret = encode_send(r->enc, r->out);
+			codecs_frame_unref(r->out);
+			if (ret < 0) {
+				err_cause(cause, "encoder: %s", err_str(ret));
+				return ret;
+			}
+			ret = drain_encoder(r, cause);
+			if (ret < 0)
+				return ret;
+		}
+		pthread_mutex_lock(&c->mu);
+		{
+			double s = ps.last_detect_ms / 1000.0;
+			int b = 0;
+
+			while (s > media_lat_bounds[b])
+				b++;
+			c->st.detect_hist[b]++;
+			c->st.detect_sum += s;
+			c->st.detect_count++;
+		}
+		c->st.frames_in++;
+		c->st.face_regions = c->base.face_regions + ps.face_regions;
+		c->st.faces = c->base.faces + ps.faces;
+		c->st.fail_closed = c->base.fail_closed + ps.fail_closed;
+		c->st.decode_errors = c->base_errors + source_errors(r->src);
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+static void *
+camera_main(void *arg)
+{
+	struct camera *c = arg;
+	char red[512];
+	int attempt = 0;
+
+	source_redact(c->cc.source, red, sizeof red);
+	c->epoch = mono();
+	while (!atomic_load(&c->stop)) {
+		struct run r;
+		char *cause = NULL;
+		int ret;
+
+		set_state(c, CAMERA_CONNECTING, NULL);
+		if (attempt++ > 0) {
+			pthread_mutex_lock(&c->mu);
+			c->st.reconnects++;
+			pthread_mutex_unlock(&c->mu);
+		}
+		ret = run_open(&r, c, &cause);
+		if (ret == 0)
+			ret = run_frames(&r, &cause);
+		if (r.pipe != NULL) {
+			struct pipeline_stats ps;
+
+			pipeline_get_stats(r.pipe, &ps);
+			c->base.face_regions += ps.face_regions;
+			c->base.faces += ps.faces;
+			c->base.fail_closed += ps.fail_closed;
+		}
+		if (r.src != NULL)
+			c->base_errors += source_errors(r.src);
+		run_close(&r);
+		media_clear_format(c->media);
+		if (atomic_load(&c->stop)) {
+			free(cause);
+			break;
+		}
+		{
+			char msg[600];
+
+			snprintf(msg, sizeof msg, "%s", cause ? cause : ret == ERR_EOF ?
+			    "stream ended" : err_str(ret));
+			c->backoff = c->backoff == 0 ? BACKOFF_MIN : fmin(BACKOFF_MAX, c->backoff * 2);
+			log_warn("camera %s: %s; retrying in %.0f s", c->cc.name, msg, c->backoff);
+			set_state(c, CAMERA_BACKOFF, msg);
+		}
+		free(cause);
+		if (sleep_until(c, mono() + c->backoff))
+			break;
+	}
+	set_state(c, CAMERA_STOPPED, NULL);
+	log_info("camera %s (%s): stopped", c->cc.name, red);
+	return NULL;
+}
+
+static void
+free_camera(struct camera *c)
+{
+	free(c->cc.name);
+	free(c->cc.source);
+	free(c->cc.preset);
+	free(c->model);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+}
+
+int
+camera_start(const struct config_camera *cc, const char *model,
+    struct media *m, struct camera **out, char **cause)
+{
+	struct camera *c;
+	int ret;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return ERR_NOMEM;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->cc = *cc;
+	c->cc.name = strdup(cc->name);
+	c->cc.source = strdup(cc->source);
+	c->cc.preset = strdup(cc->preset);
+	c->cc.users = NULL;
+	c->model = strdup(model);
+	c->media = m;
+	c->st.since = wall_us() / 1e6;
+	if (c->cc.name == NULL || c->cc.source == NULL || c->cc.preset == NULL ||
+	    c->model == NULL) {
+		free_camera(c);
+		return ERR_NOMEM;
+	}
+	ret = pthread_create(&c->thread, NULL, camera_main, c);
+	if (ret != 0) {
+		err_cause(cause, "camera %s: cannot start thread: %s", cc->name,
+		    strerror(ret));
+		free_camera(c);
+		return -ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+camera_stop(struct camera **cp)
+{
+	struct camera *c = cp ? *cp : NULL;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	atomic_store(&c->stop, 1);
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	free_camera(c);
+	*cp = NULL;
+}
+
+void
+camera_get_status(struct camera *c, struct camera_status *s)
+{
+	pthread_mutex_lock(&c->mu);
+	*s = c->st;
+	pthread_mutex_unlock(&c->mu);
+}
