@@ -2,7 +2,7 @@
 #
 #   make            build build/camveil
 #   make deps       install missing Debian packages (idempotent)
-#   make run        deps + build + run the demo
+#   make run        deps + build + start the proxy on its demo camera
 #   make check      deps + build + every test suite (unit, integration, regression)
 #   make bench      speed benchmarks (not tests)
 #   make models     download the pinned YuNet models into models/ (sha256-checked)
@@ -75,7 +75,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	scripts/demo.sh
+	$(BIN) proxy
 
 unit: $(UNIT_BIN) $(TOOL_BIN)
 
@@ -100,6 +100,9 @@ FUZZ_CFLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c proxy/config.c util/err.c util/log.c util/parse.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs yaml-0.1)
+$(BUILD)/fuzz/fuzz_rtsp: tests/fuzz/fuzz_rtsp.c proxy/rtsp_msg.c proxy/rtp.c proxy/auth.c util/err.c util/log.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libsodium libavutil)
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)

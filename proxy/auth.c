@@ -608,6 +608,7 @@ auth_create(const char *realm, int allow_basic, struct auth **out)
 	struct auth *a;
 	size_t n;
 
+	assert(realm != NULL && out != NULL);
 	*out = NULL;
 	n = strnlen(realm, AUTH_REALM_MAX + 1);
 	if (n == 0 || n > AUTH_REALM_MAX)
@@ -663,6 +664,7 @@ auth_add_user(struct auth *a, const char *name, const char *password,
 	struct auth_user *u;
 	size_t plen;
 
+	assert(a != NULL && name != NULL && password != NULL);
 	if (!valid_name(name) || find_user(a, name) >= 0 ||
 	    a->nusers >= AUTH_USERS_MAX)
 		return ERR_INVAL;
@@ -710,7 +712,7 @@ auth_challenge(const struct auth *a, time_t now, int stale, char *out,
 	char nonce[NONCE_HEX + 1];
 	int n;
 
-	assert(out != NULL && cap > 0);
+	assert(a != NULL && out != NULL && cap > 0);
 	nonce_make(a, now, nonce);
 	n = snprintf(out, cap,
 	    "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", "

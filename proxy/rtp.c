@@ -265,7 +265,7 @@ rtcp_sender_report(uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
 
 	assert(cname != NULL);
 	clen = strlen(cname);
-	/* SSRC, CNAME item, at least one null octet ending the item list, pad to 32 bits. */
+	/* SSRC, CNAME item, one or more null octets ending the list, to 32 bits. */
 	chunk = 4 + ((2 + clen + 1 + 3) & ~(size_t)3);
 	sdes = 4 + chunk;
 	total = 28 + sdes;
@@ -509,7 +509,7 @@ parse_hvcc(const uint8_t *p, size_t len, struct ps_sets *ps)
 	for (int i = 0; i < narrays; i++) {
 		int nnal;
 
-		/* array_completeness | NAL_unit_type, numNalus; trust each NAL's own header. */
+		/* completeness | NAL type, numNalus; each NAL's own header rules. */
 		if (len - off < 3)
 			return ERR_CORRUPT;
 		nnal = get16(p + off + 1);

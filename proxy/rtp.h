@@ -72,16 +72,19 @@ int rtp_packetize(struct rtp_packetizer *s, const uint8_t *au, size_t len,
 /*
  * Write a compound RTCP packet into out: a sender report (RFC 3550
  * 6.4.1) with no report blocks, then an SDES with the CNAME (not NULL,
- * at most 255 bytes, not NUL-terminated on the wire). ntp is a 64-bit NTP timestamp
- * (see rtp_ntp_time) taken at the same instant as rtp_ts; packets and
- * octets are the packetizer's counters. Returns the length written, or 0
- * if cap is too small or cname too long.
+ * at most 255 bytes, not NUL-terminated on the wire). ntp is a 64-bit
+ * NTP timestamp (see rtp_ntp_time) taken at the same instant as rtp_ts;
+ * packets and octets are the packetizer's counters. Returns the length
+ * written, or 0 if cap is too small or cname too long.
  */
 size_t rtcp_sender_report(uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
     uint32_t packets, uint32_t octets, const char *cname, uint8_t *out,
     size_t cap);
 
-/* 64-bit NTP timestamp (seconds since 1900 . 32-bit fraction) of a CLOCK_REALTIME time. */
+/*
+ * 64-bit NTP timestamp (32.32 fixed point, from 1900) of a
+ * CLOCK_REALTIME time.
+ */
 uint64_t rtp_ntp_time(const struct timespec *ts);
 
 /* One reception report block (RFC 3550 6.4.1) as a recorder sent it. */

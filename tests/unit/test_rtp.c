@@ -699,7 +699,8 @@ test_ntp(void **state)
 /* ---- rtcp_parse_rr ----------------------------------------------------- */
 
 /* A receiver report with one block, then SDES: the shape FFmpeg sends. */
-#define RR1 "81c90007 0a0b0c0d 11223344 40 000005 00010010 00000020 12345678 00010000"
+#define RR1 "81c90007 0a0b0c0d" \
+    " 11223344 40 000005 00010010 00000020 12345678 00010000"
 #define SDES1 "81ca0002 0a0b0c0d 010161 00"
 
 struct rr_case {
@@ -939,7 +940,8 @@ static struct sdp_case sdp_cases[] = {
 	  ERR_FORMAT, NULL },
 	{ "sdp_bad/h264_short_sps", RTP_H264, 96, "00000001 6742c0 00000001" PPS264,
 	  ERR_CORRUPT, NULL },
-	{ "sdp_bad/h264_avcc_version_2", RTP_H264, 96, "0242c00dffe10018" SPS264 "010005" PPS264,
+	{ "sdp_bad/h264_avcc_version_2", RTP_H264, 96,
+	  "0242c00dffe10018" SPS264 "010005" PPS264,
 	  ERR_CORRUPT, NULL },
 	{ "sdp_bad/h264_avcc_no_sps", RTP_H264, 96, "0142c00dffe0 01 0005" PPS264,
 	  ERR_FORMAT, NULL },
