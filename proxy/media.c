@@ -358,6 +358,12 @@ media_gop(struct media *m, struct media_au ***aus)
 	return m->ngop;
 }
 
+size_t
+media_gop_bytes(const struct media *m)
+{
+	return m->gop_bytes;
+}
+
 int
 media_clock(struct media *m, uint32_t *rtp_ts, int64_t *wall_us)
 {

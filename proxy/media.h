@@ -77,6 +77,8 @@ int media_publish(struct media *m, const uint8_t *data, size_t len,
 
 /* Loop thread: the cached units from the last keyframe on (borrowed). */
 int media_gop(struct media *m, struct media_au ***aus);
+/* Loop thread: bytes in the cached group of pictures. */
+size_t media_gop_bytes(const struct media *m);
 /* The last unit's (rtp_ts, wall_us), for sender reports; 0 if none. */
 int media_clock(struct media *m, uint32_t *rtp_ts, int64_t *wall_us);
 uint32_t media_ssrc(const struct media *m);

@@ -39,7 +39,9 @@
 
 #define MAX_CONNS	512
 #define MAX_SESSIONS	4		/* per connection */
-#define SOFT_LIMIT	(4u << 20)	/* bytes queued to a TCP reader before it skips */
+#define SOFT_LIMIT	(1u << 20)	/* bytes queued to a TCP reader (beyond a GOP)
+					   before it skips to the next keyframe */
+#define SNDBUF		(512 << 10)	/* kernel send buffer per reader */
 #define STALL_DROP	10.0		/* seconds of skipping before a reader is dropped */
 #define SR_INTERVAL	5.0		/* seconds between RTCP sender reports */
 #define IDLE_TIMEOUT	60.0		/* a connection with no session */
@@ -198,7 +200,7 @@ send_au(struct session *ss, struct media_au *au)
 		struct evbuffer *out = bufferevent_get_output(ss->conn->bev);
 		size_t pending = evbuffer_get_length(out);
 
-		if (pending > SOFT_LIMIT) {
+		if (pending > SOFT_LIMIT + media_gop_bytes(m->media)) {
 			if (!ss->need_key) {
 				ss->need_key = 1;
 				ss->skip_since = mono();
@@ -861,6 +863,13 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		    ntohs(((struct sockaddr_in *)sa)->sin_port));
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* A fixed send buffer: a reader that stops reading shows up in our
+	 * queue within a second or so instead of hiding in the kernel. */
+	{
+		int sz = SNDBUF;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+	}
 	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);

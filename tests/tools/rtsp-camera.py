@@ -134,7 +134,7 @@ class Capture:
             'uridecodebin name=dec uri="%s" '
             "videoconvert name=conv ! videoscale "
             "! video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1 "
-            "! intervideosink name=sink channel=%s sync=false" % (uri, w, h, CHANNEL))
+            "! intervideosink name=sink channel=%s sync=false qos=false" % (uri, w, h, CHANNEL))
         self.pipe.get_by_name("dec").connect("pad-added", self._on_pad)
         pad = self.pipe.get_by_name("sink").get_static_pad("sink")
         pad.add_probe(Gst.PadProbeType.BUFFER, self._pace)
