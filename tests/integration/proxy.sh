@@ -195,7 +195,7 @@ bash "$TOOLS/record.sh" ffmpeg-tcp "rtsp://$U/cam1" "$T/rec-fault.mkv" 22 >"$T/r
 REC=$!
 sleep 5
 r0=$(field cam1 reconnects)
-kill -9 "$CAM_PID"
+kill -9 "$CAM_PID"; wait "$CAM_PID" 2>/dev/null
 check "fault: proxy notices the camera is gone" bash -c "for i in \$(seq 100); do s=\$(curl -s $API/api/v1/cameras | grep -o '\"name\":\"cam1\"[^}]*' | grep -o '\"state\":\"[a-z]*\"'); [ \"\$s\" != '\"state\":\"streaming\"' ] && exit 0; sleep 0.1; done; exit 1"
 sleep 2
 start_camera
