@@ -341,15 +341,12 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 			meta->discont = s->discont;
 			meta->arrival = s->arrival;
 			meta->capture_us = 0;
+			/* libavformat's RTSP input puts pts 0 at the NTP time
+			 * of the camera's first RTCP sender report. */
 			if (!s->is_file && s->fmt->start_time_realtime > 0 &&
-			    s->fmt->start_time_realtime != AV_NOPTS_VALUE) {
-				double rel = codecs_frame_seconds(f, st) -
-				    (st->start_time != AV_NOPTS_VALUE ?
-				    st->start_time * av_q2d(st->time_base) : 0);
-
+			    s->fmt->start_time_realtime != AV_NOPTS_VALUE)
 				meta->capture_us = s->fmt->start_time_realtime +
-				    (int64_t)(rel * 1e6);
-			}
+				    (int64_t)(codecs_frame_seconds(f, st) * 1e6);
 			s->discont = 0;
 			s->last_t = t;
 			empty_loops = 0;

@@ -124,21 +124,57 @@ sleep_until(struct camera *c, double t)
 }
 
 /* One connection's worth of work: everything opened here is closed here. */
+#define ENCQ 4	/* obscured frames waiting for the encoder thread */
+
+/*
+ * One connection's worth of work: everything opened here is closed here.
+ * Two threads: the camera thread reads, decodes and runs the pipeline
+ * (detection has a thread of its own); the encoder thread encodes and
+ * publishes, so a frame's encoding overlaps the next one's detection.
+ */
 struct run {
 	struct camera *c;
 	struct source *src;
 	struct source_info info;
 	struct pipeline *pipe;
-	struct encode *enc;
 	struct AVFrame *in, *out;
+	int64_t frames;
+
+	pthread_t enc_thread;
+	int enc_started;
+	pthread_mutex_t qmu;		/* guards the queue, fifo and enc_err */
+	pthread_cond_t qcv;
+	struct AVFrame *q[ENCQ];
+	int qhead, qlen, qclosed;
+	int enc_err;
+	char *enc_cause;
+	/* encoder thread only */
+	struct encode *enc;
+	struct AVFrame *ef;
 	struct AVPacket *pkt;
 	int have_format;
-	int64_t frames;
 };
+
+static void *encoder_main(void *arg);
 
 static void
 run_close(struct run *r)
 {
+	if (r->enc_started) {
+		pthread_mutex_lock(&r->qmu);
+		r->qclosed = 1;
+		pthread_cond_broadcast(&r->qcv);
+		pthread_mutex_unlock(&r->qmu);
+		pthread_join(r->enc_thread, NULL);
+		for (int i = 0; i < r->qlen; i++)
+			codecs_frame_free(&r->q[(r->qhead + i) % ENCQ]);
+		pthread_mutex_destroy(&r->qmu);
+		pthread_cond_destroy(&r->qcv);
+		r->enc_started = 0;
+	}
+	free(r->enc_cause);
+	r->enc_cause = NULL;
+	codecs_frame_free(&r->ef);
 	pipeline_free(&r->pipe);
 	encode_free(&r->enc);
 	source_free(&r->src);
@@ -165,9 +201,19 @@ run_open(struct run *r, struct camera *c, char **cause)
 	r->c = c;
 	r->in = codecs_frame_alloc();
 	r->out = codecs_frame_alloc();
+	r->ef = codecs_frame_alloc();
 	r->pkt = codecs_packet_alloc();
-	if (r->in == NULL || r->out == NULL || r->pkt == NULL)
+	if (r->in == NULL || r->out == NULL || r->ef == NULL || r->pkt == NULL)
 		return ERR_NOMEM;
+	pthread_mutex_init(&r->qmu, NULL);
+	pthread_cond_init(&r->qcv, NULL);
+	if ((ret = pthread_create(&r->enc_thread, NULL, encoder_main, r)) != 0) {
+		pthread_mutex_destroy(&r->qmu);
+		pthread_cond_destroy(&r->qcv);
+		err_cause(cause, "cannot start the encoder thread: %s", strerror(ret));
+		return -ret;
+	}
+	r->enc_started = 1;
 	ret = source_open(&so, &r->src, cause);
 	if (ret < 0)
 		return ret;
@@ -203,15 +249,17 @@ open_encoder(struct run *r, char **cause)
 		.fps = r->info.fps,
 	};
 
-	return encode_open(&eo, r->out, NULL, &r->enc, cause);
+	return encode_open(&eo, r->ef, NULL, &r->enc, cause);
 }
 
 /* Timing of the encoder output with pts (frames leave in order). */
 static struct timing
-take_timing(struct camera *c, int64_t pts)
+take_timing(struct run *r, int64_t pts)
 {
+	struct camera *c = r->c;
 	struct timing t = { pts, mono(), wall_us() };
 
+	pthread_mutex_lock(&r->qmu);
 	for (int i = 0; i < c->fifo_n; i++) {
 		if (c->fifo[i].pts != pts)
 			continue;
@@ -220,6 +268,7 @@ take_timing(struct camera *c, int64_t pts)
 		memmove(&c->fifo[0], &c->fifo[i + 1], (size_t)c->fifo_n * sizeof c->fifo[0]);
 		break;
 	}
+	pthread_mutex_unlock(&r->qmu);
 	return t;
 }
 
@@ -234,7 +283,7 @@ drain_encoder(struct run *r, char **cause)
 		struct timing t;
 
 		codecs_packet_view(r->pkt, &v);
-		t = take_timing(c, v.pts);
+		t = take_timing(r, v.pts);
 		if (!r->have_format && v.key) {
 			ret = media_set_format(c->media, encode_is_hevc(r->enc),
 			    r->info.width, r->info.height, r->info.fps,
@@ -255,6 +304,82 @@ drain_encoder(struct run *r, char **cause)
 		pthread_mutex_unlock(&c->mu);
 	}
 	return ret == ERR_AGAIN || ret == ERR_EOF ? 0 : ret;
+}
+
+/* Encoder thread: frames from the queue to the media. */
+static void *
+encoder_main(void *arg)
+{
+	struct run *r = arg;
+	char *cause = NULL;
+	int ret = 0;
+
+	for (;;) {
+		struct AVFrame *f;
+
+		pthread_mutex_lock(&r->qmu);
+		while (r->qlen == 0 && !r->qclosed)
+			pthread_cond_wait(&r->qcv, &r->qmu);
+		if (r->qlen == 0) {
+			pthread_mutex_unlock(&r->qmu);
+			break;
+		}
+		f = r->q[r->qhead];
+		r->qhead = (r->qhead + 1) % ENCQ;
+		r->qlen--;
+		pthread_cond_broadcast(&r->qcv);
+		pthread_mutex_unlock(&r->qmu);
+
+		codecs_frame_move(r->ef, f);
+		codecs_frame_free(&f);
+		if (r->enc == NULL && (ret = open_encoder(r, &cause)) < 0)
+			break;
+		ret = encode_send(r->enc, r->ef);
+		codecs_frame_unref(r->ef);
+		if (ret < 0) {
+			err_cause(&cause, "encoder: %s", err_str(ret));
+			break;
+		}
+		if ((ret = drain_encoder(r, &cause)) < 0)
+			break;
+	}
+	if (ret < 0) {
+		pthread_mutex_lock(&r->qmu);
+		r->enc_err = ret;
+		r->enc_cause = cause;
+		pthread_cond_broadcast(&r->qcv);
+		pthread_mutex_unlock(&r->qmu);
+	} else {
+		free(cause);
+	}
+	return NULL;
+}
+
+/* Camera thread: hand r->out to the encoder thread (waits if it is behind). */
+static int
+enqueue(struct run *r, char **cause)
+{
+	struct AVFrame *f = codecs_frame_alloc();
+	int ret = 0;
+
+	if (f == NULL)
+		return ERR_NOMEM;
+	codecs_frame_move(f, r->out);
+	pthread_mutex_lock(&r->qmu);
+	while (r->qlen == ENCQ && r->enc_err == 0 && !atomic_load(&r->c->stop))
+		pthread_cond_wait(&r->qcv, &r->qmu);
+	if (r->enc_err != 0) {
+		ret = r->enc_err;
+		err_cause(cause, "%s", r->enc_cause ? r->enc_cause : err_str(ret));
+	} else {
+		r->q[(r->qhead + r->qlen) % ENCQ] = f;
+		r->qlen++;
+		f = NULL;
+		pthread_cond_broadcast(&r->qcv);
+	}
+	pthread_mutex_unlock(&r->qmu);
+	codecs_frame_free(&f);
+	return ret;
 }
 
 /*
@@ -328,12 +453,14 @@ run_frames(struct run *r, char **cause)
 			if (r->info.is_file)	/* it "arrives" when paced out */
 				m.arrival = mono();
 			codecs_frame_set_pts(r->in, pts);
+			pthread_mutex_lock(&r->qmu);
 			if (c->fifo_n == FIFO) {
 				c->fifo_n--;
 				memmove(&c->fifo[0], &c->fifo[1], FIFO * sizeof c->fifo[0] - sizeof c->fifo[0]);
 			}
 			c->fifo[c->fifo_n++] = (struct timing){ pts, m.arrival,
 			    m.capture_us ? m.capture_us : wall_us() };
+			pthread_mutex_unlock(&r->qmu);
 		}
 		ret = pipeline_push(r->pipe, r->in, m.t);
 		if (ret == 0)
@@ -344,18 +471,7 @@ run_frames(struct run *r, char **cause)
 		}
 		pipeline_get_stats(r->pipe, &ps);
 		while (pipeline_pop(r->pipe, r->out) == 0) {
-			if (r->enc == NULL) {
-				ret = open_encoder(r, cause);
-				if (ret < 0)
-					return ret;
-			}
-			ret = encode_send(r->enc, r->out);
-			codecs_frame_unref(r->out);
-			if (ret < 0) {
-				err_cause(cause, "encoder: %s", err_str(ret));
-				return ret;
-			}
-			ret = drain_encoder(r, cause);
+			ret = enqueue(r, cause);
 			if (ret < 0)
 				return ret;
 		}

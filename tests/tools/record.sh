@@ -3,10 +3,10 @@
 #
 #   KIND     ffmpeg-tcp  ffmpeg -rtsp_transport tcp ... -t SECONDS -c copy
 #            ffmpeg-udp  the same over UDP
-#            gst         gst-launch-1.0 -e rtspsrc ! rtph264depay ! h264parse
-#                        ! mux ! filesink (UDP, TCP if refused), stopped with
-#                        SIGINT (EOS: the file is finalized) SECONDS after
-#                        the first data reached the file
+#            gst         gst-launch-1.0 -e rtspsrc buffer-mode=none !
+#                        rtph264depay ! h264parse ! mux ! filesink (UDP, TCP
+#                        if refused), stopped with SIGINT (EOS: the file is
+#                        finalized) SECONDS after the first data reached it
 #            vlc         cvlc --rtsp-tcp URL --run-time=SECONDS --sout
 #                        '#std{...}' vlc://quit; as root run as user nobody
 #                        (VLC refuses root). Needs VLC's live555 module:
@@ -71,7 +71,9 @@ ffmpeg-tcp | ffmpeg-udp)
 gst)
 	need gst-launch-1.0
 	mux=matroskamux; [ "$MUX" = ts ] && mux=mpegtsmux
-	CMD=(gst-launch-1.0 -e -q rtspsrc "location=$URL" latency=200 tcp-timeout=10000000
+	# buffer-mode=none: timestamps from RTP alone, as the sender meant
+	# them (the default, slave, adds the arrival jitter of a busy host).
+	CMD=(gst-launch-1.0 -e -q rtspsrc "location=$URL" latency=200 buffer-mode=none tcp-timeout=10000000
 		! rtph264depay ! h264parse ! "$mux" ! filesink buffer-mode=unbuffered "location=$OUT")
 	STOP=int
 	;;

@@ -129,6 +129,7 @@ class Capture:
         self.loops = 0
         self.period = 1.0 / fps
         self.next_t = None
+        self.last_frame = time.monotonic()
         uri = Gst.filename_to_uri(os.path.abspath(path))
         self.pipe = Gst.parse_launch(
             'uridecodebin name=dec uri="%s" '
@@ -167,6 +168,7 @@ class Capture:
         elif self.next_t > now:
             time.sleep(self.next_t - now)
         self.next_t += self.period
+        self.last_frame = time.monotonic()
         self.first_frame.set()
         return Gst.PadProbeReturn.OK
 
@@ -187,6 +189,8 @@ class Capture:
             if not self._seek(Gst.SeekFlags.FLUSH | Gst.SeekFlags.SEGMENT):
                 print("%s: segment seek refused, looping on EOS" % PROG, file=sys.stderr)
             self.pipe.set_state(Gst.State.PLAYING)
+        elif t in (Gst.MessageType.SEGMENT_DONE, Gst.MessageType.EOS) and self._empty():
+            self.fail("no frame decoded for 3 s while looping")
         elif t == Gst.MessageType.SEGMENT_DONE:
             self.loops += 1
             ok = self._seek(Gst.SeekFlags.SEGMENT)
@@ -199,11 +203,20 @@ class Capture:
             log("loop %d (EOS, flushing seek%s)" % (self.loops, "" if ok else " refused"))
         elif t == Gst.MessageType.ERROR:
             err, dbg = msg.parse_error()
-            print("%s: capture error: %s (%s)" % (PROG, err.message, dbg), file=sys.stderr)
-            self.loop.quit()
-            global exit_code
-            exit_code = 1
+            self.fail("capture error: %s (%s)" % (err.message, dbg))
         return True
+
+    def _empty(self):
+        # Passes that decode to nothing (a seek that fails silently) would
+        # loop as fast as they can. Frames flow at the clip's rate even if
+        # the decoder's queues hold whole passes of a tiny clip.
+        return time.monotonic() - self.last_frame > 3.0
+
+    def fail(self, msg):
+        global exit_code
+        print("%s: %s" % (PROG, msg), file=sys.stderr, flush=True)
+        exit_code = 1
+        self.loop.quit()
 
     def stop(self):
         self.pipe.set_state(Gst.State.NULL)
@@ -262,7 +275,7 @@ def main():
     bitrate = a.bitrate or max(500, w * h * fps // 10000)
     launch = (
         "( %s ! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 "
-        "! queue max-size-buffers=2 leaky=downstream "
+        "! queue max-size-buffers=3 "
         "! x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false key-int-max=%d bitrate=%d "
         "! video/x-h264,profile=constrained-baseline "
         "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
