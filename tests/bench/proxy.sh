@@ -20,7 +20,8 @@
 #           and leaving every 2 s and one recording throughout; VmRSS sampled
 #           every 10 s.
 #
-# Environment: SHARED (../shared), BENCH_LAT_SECONDS (30),
+# Environment: SHARED (../shared), BENCH_LAT_SECONDS (30), BENCH_LAT_RES
+# (1080p25 or 720p25),
 # BENCH_CAP_SECONDS (30), BENCH_CAP_MAX (6), BENCH_PRESET (x264 preset of
 # the capacity cameras: veryfast, the default), BENCH_RSS_SECONDS (600).
 set -uo pipefail
@@ -87,7 +88,7 @@ print('%d frames, %.1f%% within 100 ms, p99 bucket <= %s s' % (tot, 100*under/to
 latency() {
 	local cp
 	cp=$(free_port)
-	/usr/bin/python3 "$TOOLS/rtsp-camera.py" --file "$T/1080p25.mp4" --port "$cp" --gop 50 \
+	/usr/bin/python3 "$TOOLS/rtsp-camera.py" --file "$T/${BENCH_LAT_RES:-1080p25}.mp4" --port "$cp" --gop 50 \
 		--die-with-parent >"$T/cam.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do grep -q READY "$T/cam.log" && break; sleep 0.1; done
@@ -97,7 +98,7 @@ latency() {
 "
 	wait_streaming || { echo "bench: camera did not stream"; cat "$T/proxy.log"; return 1; }
 	sleep 3
-	echo "== latency, 1080p25, ${BENCH_LAT_SECONDS:-30} s, camveil defaults"
+	echo "== latency, ${BENCH_LAT_RES:-1080p25}, ${BENCH_LAT_SECONDS:-30} s, camveil defaults (the camera runs on the same 2 cores)"
 	python3 "$TOOLS/rtsp-client.py" latency "rtsp://127.0.0.1:$cp/stream" "${BENCH_LAT_SECONDS:-30}" >"$T/direct.json" &
 	local d=$!
 	python3 "$TOOLS/rtsp-client.py" latency "rtsp://$RTSP/cam" "${BENCH_LAT_SECONDS:-30}" >"$T/proxied.json"

@@ -34,7 +34,10 @@ case "$SECS" in '' | *[!0-9]*) usage ;; esac
 [ "$SECS" -gt 0 ] || usage
 case "$URL" in rtsp://* | rtsps://*) ;; *) echo "$PROG: not an rtsp:// URL: $URL" >&2; exit 2 ;; esac
 OUTDIR=$(dirname -- "$OUT")
-[ -d "$OUTDIR" ] && [ -w "$OUTDIR" ] || { echo "$PROG: cannot write in $OUTDIR" >&2; exit 1; }
+if [ ! -d "$OUTDIR" ] || [ ! -w "$OUTDIR" ]; then
+	echo "$PROG: cannot write in $OUTDIR" >&2
+	exit 1
+fi
 case "$OUT" in *.ts) MUX=ts ;; *) MUX=mkv ;; esac
 
 # millisecond clock
@@ -132,7 +135,7 @@ while kill -0 "$pid" 2>/dev/null; do
 	fi
 	sleep 0.1
 done
-wait "$pid"
+wait "$pid" 2>/dev/null	# no "Killed" job notice
 rc=$?
 pid=""
 if [ "$REC" != "$OUT" ] && [ -e "$REC" ]; then
