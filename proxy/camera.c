@@ -23,6 +23,8 @@
 #define SOURCE_TIMEOUT	5000	/* ms a source may stay silent */
 #define FIFO		64	/* frames between decode and encoder output */
 #define REBASE_LAG	1.0	/* seconds late before a file's clock skips */
+#define BEHIND_ENTER	0.3	/* seconds behind a live camera: drop frames */
+#define BEHIND_LEAVE	0.1	/* ... until this close again */
 
 struct timing {
 	int64_t pts;
@@ -47,6 +49,7 @@ struct camera {
 	int64_t last_pts;		/* output pts, 1/90000 */
 	struct timing fifo[FIFO];
 	int fifo_n;
+	int behind;			/* dropping frames to catch up */
 	struct pipeline_stats base;	/* totals of the runs before this one */
 	int64_t base_errors;
 };
@@ -406,11 +409,23 @@ place(struct run *r, const struct source_frame *m, int *stop)
 			out = now;
 		}
 		*stop = sleep_until(c, c->epoch + out);
-	} else if (fabs(now - out) > 2 * REBASE_LAG) {
-		/* The camera's clock drifted or jumped: follow arrival. */
+	} else if (out - now > 2 * REBASE_LAG || now - out > 5 * REBASE_LAG) {
+		/* The camera's clock jumped, or we could not catch up: start
+		 * the timeline over from here. */
 		c->seg_in = m->t;
 		c->seg_out = now;
 		out = now;
+	}
+	/* Live and behind the camera (overloaded): frames queue up in the
+	 * network buffers and latency grows. Drop frames (decoded, never
+	 * sent) until caught up. */
+	if (!r->info.is_file) {
+		double lag = now - out;
+
+		if (lag > BEHIND_ENTER)
+			c->behind = 1;
+		else if (lag < BEHIND_LEAVE)
+			c->behind = 0;
 	}
 	pts = llround(out * 90000);
 	if (pts <= c->last_pts)
@@ -449,6 +464,14 @@ run_frames(struct run *r, char **cause)
 			if (stop) {
 				codecs_frame_unref(r->in);
 				return ERR_EOF;
+			}
+			if (c->behind) {
+				codecs_frame_unref(r->in);
+				pthread_mutex_lock(&c->mu);
+				c->st.frames_in++;
+				c->st.overload_dropped++;
+				pthread_mutex_unlock(&c->mu);
+				continue;
 			}
 			if (r->info.is_file)	/* it "arrives" when paced out */
 				m.arrival = mono();

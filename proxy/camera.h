@@ -38,6 +38,8 @@ struct camera_status {
 	int64_t fail_closed;	/* frames fully obscured (detection late or failed) */
 	int64_t decode_errors;
 	int64_t reconnects;	/* connection attempts after the first */
+	int64_t overload_dropped; /* frames dropped (never sent) to catch up
+				   with a live camera when overloaded */
 	double since;		/* wall clock (s) of the last state change */
 	uint64_t detect_hist[CAMERA_HIST];
 	double detect_sum;	/* seconds */

@@ -80,6 +80,7 @@ http_render_metrics(const struct http_camera *cams, int n)
 		{ "camveil_readers_dropped_total", "counter", "Readers disconnected for not reading" },
 		{ "camveil_sent_bytes_total", "counter", "RTP bytes queued to readers" },
 		{ "camveil_handoff_dropped_total", "counter", "Frames lost between camera thread and event loop" },
+		{ "camveil_overload_dropped_frames_total", "counter", "Frames dropped, never sent, to catch up with a live camera when overloaded" },
 		{ "camveil_detect_seconds", "histogram", "Face detector time per frame" },
 		{ "camveil_added_latency_seconds", "histogram", "Time from a frame's arrival from the camera to its RTP packets being sent" },
 	};
@@ -111,11 +112,12 @@ http_render_metrics(const struct http_camera *cams, int n)
 			case 11: v = c->rtsp.dropped_readers; break;
 			case 12: v = c->rtsp.bytes_sent; break;
 			case 13: v = c->media.dropped; break;
-			case 14:
+			case 14: v = c->cam.overload_dropped; break;
+			case 15:
 				hist(fp, m[k].name, c->name, c->cam.detect_hist,
 				    c->cam.detect_sum, c->cam.detect_count);
 				continue;
-			case 15:
+			case 16:
 				hist(fp, m[k].name, c->name, c->media.lat_buckets,
 				    c->media.lat_sum, c->media.lat_count);
 				continue;
@@ -154,13 +156,14 @@ http_render_cameras(const struct http_camera *cams, int n)
 		json_str(fp, c->cam.error);
 		fprintf(fp, "\",\"frames_in\":%lld,\"frames_out\":%lld,\"faces_obscured\":%lld,"
 		    "\"faces_tracked\":%lld,\"fail_closed\":%lld,\"decode_errors\":%lld,"
-		    "\"reconnects\":%lld,\"readers\":%d,\"reader_sessions\":%lld,"
+		    "\"reconnects\":%lld,\"overload_dropped\":%lld,\"readers\":%d,\"reader_sessions\":%lld,"
 		    "\"skipped_frames\":%lld,\"readers_dropped\":%lld,"
 		    "\"detect_ms_avg\":%.2f,\"added_latency_ms_avg\":%.2f}",
 		    (long long)c->cam.frames_in, (long long)c->cam.frames_out,
 		    (long long)c->cam.face_regions, (long long)c->cam.faces,
 		    (long long)c->cam.fail_closed, (long long)c->cam.decode_errors,
-		    (long long)c->cam.reconnects, c->rtsp.readers,
+		    (long long)c->cam.reconnects, (long long)c->cam.overload_dropped,
+		    c->rtsp.readers,
 		    (long long)c->rtsp.sessions, (long long)c->rtsp.skipped,
 		    (long long)c->rtsp.dropped_readers, det * 1000, lat * 1000);
 	}

@@ -9,21 +9,26 @@
 #                  [--transport tcp|udp|both] [--bind ADDR] [--die-with-parent]
 #
 # Prints one line "READY rtsp://127.0.0.1:PORT/path" on stdout once it
-# serves (credentials are not part of it), then runs until SIGTERM/SIGINT/
-# SIGHUP (exit 0) or, with --die-with-parent, until its parent dies. --port 0 (the default) picks a free
-# port. Errors go to stderr with exit status 1 (2 for bad usage).
+# serves (credentials are not part of it), then runs until SIGTERM, SIGINT
+# or SIGHUP (exit 0) or, with --die-with-parent, until its parent dies.
+# --port 0 (the default) picks a free port; a fixed port can be reused at
+# once after a kill -9. Errors go to stderr, exit status 1 (2: bad usage).
 #
-# Design: a "capture" pipeline decodes the clip (any container/codec
+# Design: a "capture" pipeline decodes the clip (any container or codec
 # GStreamer reads, raw .264/.h265 too), scales it to --size and plays it
 # into an intervideosink, paced in real time at the clip's frame rate by
 # counting frames (raw streams carry no timestamps), looping with segment
-# seeks (a flushing seek back to the start if a demuxer ends with EOS). The RTSP media reads it with
-# intervideosrc, a live source stamping frames at exactly --fps, and
-# encodes with x264 (zerolatency, ultrafast, a keyframe every --gop frames,
-# SPS/PPS before every keyframe). So timestamps are regular and increase
-# monotonically across loop boundaries whatever the clip, and clients
-# joining at any time get a keyframe within --gop frames. The media is
-# shared: one encoder whatever the number of clients, like a camera.
+# seeks (a flushing seek back to the start if a demuxer ends with EOS);
+# every frame of the clip is shown once per pass (QoS is off: it made
+# videoconvert drop the first frame of each pass). The RTSP media reads it
+# with intervideosrc, a live source stamping frames at exactly --fps, and
+# encodes with x264 (zerolatency, ultrafast, one slice per frame, a
+# keyframe every --gop frames with SPS/PPS before it). So timestamps are
+# regular and increase monotonically across loop boundaries whatever the
+# clip, and a client joining at any time gets a keyframe within --gop
+# frames. The media is shared: one encoder for any number of clients,
+# like a camera; it is made when the first client comes and dropped when
+# the last one leaves (timestamps start again from 0 then).
 #
 # Uses /usr/bin/python3 on purpose: python3-gi is a Debian package, a
 # python3 earlier in PATH (pyenv, venv) lacks it.
@@ -273,10 +278,15 @@ def main():
             src += " horizontal-speed=4"  # motion, so frames differ
     gop = a.gop or fps
     bitrate = a.bitrate or max(500, w * h * fps // 10000)
+    # The queue is not leaky: an encoder slower than real time delays
+    # frames (catching up later) but never leaves a gap in the timestamps.
+    # sliced-threads=false: zerolatency's slices got rtph264pay to repeat
+    # SPS/PPS before each IDR slice, and ffmpeg then split keyframes in two.
     launch = (
         "( %s ! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 "
         "! queue max-size-buffers=3 "
-        "! x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false key-int-max=%d bitrate=%d "
+        "! x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false "
+        "key-int-max=%d bitrate=%d "
         "! video/x-h264,profile=constrained-baseline "
         "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
         % (src, w, h, fps, gop, bitrate))
