@@ -73,6 +73,7 @@ cameras:
     source: "rtsp://127.0.0.1:$CAM_PORT/stream"
     transport: tcp
     bitrate: 4M
+    gop: 12
   - name: cam2
     source: "rtsp://127.0.0.1:$CAM_PORT/stream"
     transport: udp
