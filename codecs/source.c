@@ -10,6 +10,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/time.h>
 
+#include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "codecs.h"
@@ -35,15 +36,6 @@ struct source {
 	int64_t pattern_n;
 };
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int
 interrupted(void *arg)
 {
@@ -51,7 +43,7 @@ interrupted(void *arg)
 
 	if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
 		return 1;
-	if (s->deadline > 0 && mono() > s->deadline) {
+	if (s->deadline > 0 && clock_mono() > s->deadline) {
 		s->timed_out = 1;
 		return 1;
 	}
@@ -61,7 +53,7 @@ interrupted(void *arg)
 static void
 arm(struct source *s)
 {
-	s->deadline = mono() + s->o.timeout_ms / 1000.0;
+	s->deadline = clock_mono() + s->o.timeout_ms / 1000.0;
 	s->timed_out = 0;
 }
 
@@ -121,13 +113,7 @@ pattern_frame(struct source *s, AVFrame *f, struct source_frame *meta)
 	meta->t = (double)n * s->frame_dur;
 	meta->discont = 0;
 	meta->capture_us = 0;
-	meta->arrival = 0;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		meta->arrival = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-	}
+	meta->arrival = clock_mono();
 	return 0;
 }
 
@@ -374,7 +360,7 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 		}
 		arm(s);
 		ret = av_read_frame(s->fmt, s->pkt);
-		s->arrival = mono();
+		s->arrival = clock_mono();
 		if (ret < 0) {
 			if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
 				return ERR_EOF;

@@ -13,6 +13,7 @@
 #include "../codecs/codecs.h"
 #include "../codecs/encode.h"
 #include "../codecs/source.h"
+#include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "camera.h"
@@ -64,24 +65,6 @@ camera_state_name(enum camera_state s)
 	return (unsigned)s < 4 ? state_names[s] : "?";
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int
 stopping(void *arg)
 {
@@ -95,10 +78,15 @@ set_state(struct camera *c, enum camera_state s, const char *error)
 {
 	pthread_mutex_lock(&c->mu);
 	if (c->st.state != s)
-		c->st.since = wall_us() / 1e6;
+		c->st.since = clock_wall_us() / 1e6;
 	c->st.state = s;
-	if (error != NULL)
-		snprintf(c->st.error, sizeof c->st.error, "%s", error);
+	if (error != NULL) {
+		/* Long messages are cut to fit the status. */
+		size_t n = strnlen(error, sizeof c->st.error - 1);
+
+		memcpy(c->st.error, error, n);
+		c->st.error[n] = '\0';
+	}
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -111,7 +99,7 @@ sleep_until(struct camera *c, double t)
 	int stop;
 
 	/* The condition variable uses CLOCK_REALTIME: convert. */
-	w = t - mono();
+	w = t - clock_mono();
 	if (w <= 0)
 		return atomic_load(&c->stop);
 	clock_gettime(CLOCK_REALTIME, &dl);
@@ -260,7 +248,7 @@ static struct timing
 take_timing(struct run *r, int64_t pts)
 {
 	struct camera *c = r->c;
-	struct timing t = { pts, mono(), wall_us() };
+	struct timing t = { pts, clock_mono(), clock_wall_us() };
 
 	pthread_mutex_lock(&r->qmu);
 	for (int i = 0; i < c->fifo_n; i++) {
@@ -394,7 +382,7 @@ static int64_t
 place(struct run *r, const struct source_frame *m, int *stop)
 {
 	struct camera *c = r->c;
-	double now = mono() - c->epoch, out;
+	double now = clock_mono() - c->epoch, out;
 	int64_t pts;
 
 	*stop = 0;
@@ -474,7 +462,7 @@ run_frames(struct run *r, char **cause)
 				continue;
 			}
 			if (r->info.is_file)	/* it "arrives" when paced out */
-				m.arrival = mono();
+				m.arrival = clock_mono();
 			codecs_frame_set_pts(r->in, pts);
 			pthread_mutex_lock(&r->qmu);
 			if (c->fifo_n == FIFO) {
@@ -482,7 +470,7 @@ run_frames(struct run *r, char **cause)
 				memmove(&c->fifo[0], &c->fifo[1], FIFO * sizeof c->fifo[0] - sizeof c->fifo[0]);
 			}
 			c->fifo[c->fifo_n++] = (struct timing){ pts, m.arrival,
-			    m.capture_us ? m.capture_us : wall_us() };
+			    m.capture_us ? m.capture_us : clock_wall_us() };
 			pthread_mutex_unlock(&r->qmu);
 		}
 		ret = pipeline_push(r->pipe, r->in, m.t);
@@ -526,7 +514,7 @@ camera_main(void *arg)
 	int attempt = 0;
 
 	source_redact(c->cc.source, red, sizeof red);
-	c->epoch = mono();
+	c->epoch = clock_mono();
 	while (!atomic_load(&c->stop)) {
 		struct run r;
 		char *cause = NULL;
@@ -567,7 +555,7 @@ camera_main(void *arg)
 			set_state(c, CAMERA_BACKOFF, msg);
 		}
 		free(cause);
-		if (sleep_until(c, mono() + c->backoff))
+		if (sleep_until(c, clock_mono() + c->backoff))
 			break;
 	}
 	set_state(c, CAMERA_STOPPED, NULL);
@@ -607,7 +595,7 @@ camera_start(const struct config_camera *cc, const char *model,
 	c->cc.users = NULL;
 	c->model = strdup(model);
 	c->media = m;
-	c->st.since = wall_us() / 1e6;
+	c->st.since = clock_wall_us() / 1e6;
 	if (c->cc.name == NULL || c->cc.source == NULL || c->cc.preset == NULL ||
 	    c->model == NULL) {
 		free_camera(c);

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -14,6 +12,7 @@
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/net.h"
 #include "http.h"
 
 #define MAX_CAMERAS 1024
@@ -323,14 +322,7 @@ http_server_create(struct event_base *base, const char *listen,
 		free(h);
 		return ERR_IO;
 	}
-	{
-		struct sockaddr_storage b;
-		socklen_t blen = sizeof b;
-
-		getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&b, &blen);
-		h->port = ntohs(b.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&b)->sin6_port : ((struct sockaddr_in *)&b)->sin_port);
-	}
+	h->port = net_local_port(evhttp_bound_socket_get_fd(sock));
 	*out = h;
 	return 0;
 }

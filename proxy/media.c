@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "media.h"
@@ -67,6 +68,7 @@ media_create(struct event_base *base, const char *name, struct media **out)
 	m = calloc(1, sizeof *m);
 	if (m == NULL)
 		return ERR_NOMEM;
+	pthread_mutex_init(&m->mu, NULL);
 	m->name = strdup(name);
 	m->gop = calloc(GOP_MAX_UNITS, sizeof *m->gop);
 	m->ev = event_new(base, -1, 0, drain, m);
@@ -74,7 +76,6 @@ media_create(struct event_base *base, const char *name, struct media **out)
 		media_free(&m);
 		return ERR_NOMEM;
 	}
-	pthread_mutex_init(&m->mu, NULL);
 	m->rtp.pt = RTP_PT;
 	m->rtp.ssrc = randombytes_random();
 	m->rtp.seq = (uint16_t)randombytes_random();
@@ -91,10 +92,9 @@ media_free(struct media **mp)
 
 	if (m == NULL)
 		return;
-	if (m->ev != NULL) {
+	if (m->ev != NULL)
 		event_free(m->ev);
-		pthread_mutex_destroy(&m->mu);
-	}
+	pthread_mutex_destroy(&m->mu);
 	for (int i = 0; i < m->nqueue; i++)
 		free(m->queue[i]);
 	for (int i = 0; m->gop != NULL && i < m->ngop; i++)
@@ -179,7 +179,7 @@ collect(void *arg, const uint8_t *pkt, size_t len)
 	size_t need = m->pklen + 4 + len;
 
 	if (len > 0xffff)
-		return -1;
+		return ERR_INVAL;
 	if (need > m->pkcap) {
 		size_t cap = m->pkcap ? m->pkcap : 65536;
 		uint8_t *nb;
@@ -188,7 +188,7 @@ collect(void *arg, const uint8_t *pkt, size_t len)
 			cap *= 2;
 		nb = realloc(m->pkbuf, cap);
 		if (nb == NULL)
-			return -1;
+			return ERR_NOMEM;
 		m->pkbuf = nb;
 		m->pkcap = cap;
 	}
@@ -208,12 +208,13 @@ media_publish(struct media *m, const uint8_t *data, size_t len, int64_t pts90k,
 {
 	struct media_au *au;
 	uint32_t ts = m->ts_base + (uint32_t)pts90k;
-	int kick = 0;
+	int kick = 0, ret;
 
 	m->pklen = 0;
 	m->pkcount = 0;
-	if (rtp_packetize(&m->rtp, data, len, ts, collect, m) < 0)
-		return ERR_NOMEM;
+	ret = rtp_packetize(&m->rtp, data, len, ts, collect, m);
+	if (ret < 0)
+		return ret;
 	if (m->pkcount == 0)
 		return 0;
 	au = malloc(sizeof *au + m->pklen);
@@ -304,15 +305,6 @@ gop_add(struct media *m, struct media_au *au)
 	m->gop_bytes += au->size;
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 drain(evutil_socket_t fd, short what, void *arg)
 {
@@ -339,7 +331,7 @@ drain(evutil_socket_t fd, short what, void *arg)
 		m->have_clock = 1;
 		if (m->sink != NULL)
 			m->sink(m->sink_arg, m, au);
-		lat = mono() - au->arrival;
+		lat = clock_mono() - au->arrival;
 		while (lat > media_lat_bounds[b])
 			b++;
 		pthread_mutex_lock(&m->mu);

@@ -29,6 +29,7 @@
 #include "../codecs/demux.h"
 #include "../codecs/mux.h"
 #include "../codecs/scale.h"
+#include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "pipeline.h"
@@ -104,15 +105,6 @@ pipeline_defaults(struct pipeline_opts *o)
 	o->encode.crf = -1;
 }
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Detect faces in f: plan the passes, convert each region to BGR, run
  * the network on it, filter and merge. Runs on the worker thread.
@@ -180,10 +172,10 @@ worker_main(void *arg)
 		p->running = 1;
 		pthread_mutex_unlock(&p->mu);
 
-		t0 = now_mono();
+		t0 = clock_mono();
 		ret = local == NULL ? ERR_NOMEM :
 		    detect_frame(p, f, tiles, hints, nhints, local, &n);
-		ms = (now_mono() - t0) * 1000;
+		ms = (clock_mono() - t0) * 1000;
 		/* Drop our reference before reporting: the caller may then
 		 * write into the frame without a copy. */
 		codecs_frame_unref(f);
@@ -334,7 +326,7 @@ submit_cur(struct pipeline *p, int fw, int fh)
 		p->job_seq++;
 		p->has_job = 1;
 		p->cur.seq = p->job_seq;
-		p->cur.deadline = now_mono() + p->o.detect_timeout_ms / 1000.0;
+		p->cur.deadline = clock_mono() + p->o.detect_timeout_ms / 1000.0;
 		pthread_cond_signal(&p->job_cv);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -541,7 +533,7 @@ static void
 progress(struct filerun *r, int final)
 {
 	struct pipeline_stats s;
-	double now = now_mono(), el, fps;
+	double now = clock_mono(), el, fps;
 
 	if (!r->o->progress || (!final && now - r->last_progress < 0.5))
 		return;
@@ -724,7 +716,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 	r.in = in;
 	r.out = out;
 	r.st = stats;
-	r.t0 = r.last_progress = now_mono();
+	r.t0 = r.last_progress = clock_mono();
 	if (same_file(in, out)) {
 		err_cause(cause, "%s: output would overwrite the input %s", out, in);
 		return ERR_INVAL;
@@ -845,7 +837,7 @@ out:
 	}
 	if (r.dec != NULL)
 		stats->decode_errors += decode_errors(r.dec);
-	stats->seconds = now_mono() - r.t0;
+	stats->seconds = clock_mono() - r.t0;
 	if (ret < 0 && *cause == NULL)
 		err_cause(cause, "%s: %s", out, err_str(ret));
 	for (int i = 0; i < r.npending; i++)

@@ -22,8 +22,10 @@
 #include <event2/util.h>
 #include <sodium.h>
 
+#include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/net.h"
 #include "auth.h"
 #include "media.h"
 #include "rtp.h"
@@ -106,15 +108,6 @@ struct rtsp_server {
 	TAILQ_HEAD(, mount) mounts;
 };
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static struct mount *
 find_mount(struct rtsp_server *s, const char *name, size_t len)
 {
@@ -183,7 +176,7 @@ send_sr(struct session *ss, int bye)
 		n += 8;
 	}
 	send_rtcp(ss, buf, n);
-	ss->last_sr = mono();
+	ss->last_sr = clock_mono();
 }
 
 /* Send one access unit to one reader, or skip it if the reader is behind. */
@@ -203,11 +196,11 @@ send_au(struct session *ss, struct media_au *au)
 		if (pending > SOFT_LIMIT + media_gop_bytes(m->media)) {
 			if (!ss->need_key) {
 				ss->need_key = 1;
-				ss->skip_since = mono();
+				ss->skip_since = clock_mono();
 				log_info("rtsp %s: reader %s is behind (%zu KiB queued): "
 				    "skipping to the next keyframe", media_name(m->media),
 				    ss->conn->peer, pending >> 10);
-			} else if (mono() - ss->skip_since > STALL_DROP) {
+			} else if (clock_mono() - ss->skip_since > STALL_DROP) {
 				log_warn("rtsp %s: reader %s stalled for %.0f s: disconnecting",
 				    media_name(m->media), ss->conn->peer, STALL_DROP);
 				m->st.dropped_readers++;
@@ -315,7 +308,7 @@ on_rtcp_udp(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
 		if (rtcp_parse_rr(buf, (size_t)n, &rr) == 0) {
-			ss->last_seen = mono();
+			ss->last_seen = clock_mono();
 			ss->conn->last_seen = ss->last_seen;
 		}
 	}
@@ -537,7 +530,7 @@ do_setup(struct conn *c, const struct rtsp_req *r, struct mount *m, const char *
 	ss->mount = m;
 	ss->fd_rtp = ss->fd_rtcp = -1;
 	ss->need_key = 1;
-	ss->last_seen = mono();
+	ss->last_seen = clock_mono();
 	{
 		unsigned char rnd[8];
 
@@ -710,7 +703,7 @@ handle(struct conn *c, const struct rtsp_req *r)
 		break;
 	}
 	if (ss != NULL && r->method != RTSP_TEARDOWN)
-		ss->last_seen = mono();
+		ss->last_seen = clock_mono();
 }
 
 /* ---- connections ------------------------------------------------------------ */
@@ -750,7 +743,7 @@ read_interleaved(struct conn *c, struct evbuffer *in)
 		TAILQ_FOREACH(ss, &c->sessions, in_conn)
 			if (ss->tcp && ss->ch_rtcp == hdr[1] &&
 			    rtcp_parse_rr(buf, len, &rr) == 0)
-				ss->last_seen = mono();
+				ss->last_seen = clock_mono();
 	} else {
 		evbuffer_drain(in, len);
 	}
@@ -764,7 +757,7 @@ on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	static char head[RTSP_HEAD_MAX + 1], work[RTSP_HEAD_MAX + 1];
 
-	c->last_seen = mono();
+	c->last_seen = clock_mono();
 	while (!c->closing && evbuffer_get_length(in) > 0) {
 		struct evbuffer_ptr p;
 		struct rtsp_req r;
@@ -876,7 +869,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		free(c);
 		return;
 	}
-	c->last_seen = mono();
+	c->last_seen = clock_mono();
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, RTSP_HEAD_MAX + RTSP_BODY_MAX + 8);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -892,7 +885,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	struct rtsp_server *s = arg;
 	struct conn *c, *ctmp;
 	struct session *ss, *stmp;
-	double now = mono();
+	double now = clock_mono();
 
 	(void)fd;
 	(void)what;
@@ -946,14 +939,7 @@ rtsp_server_create(struct event_base *base, const struct rtsp_opts *o,
 		free(s);
 		return -errno;
 	}
-	{
-		struct sockaddr_storage b;
-		socklen_t blen = sizeof b;
-
-		getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&b, &blen);
-		s->port = ntohs(b.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&b)->sin6_port : ((struct sockaddr_in *)&b)->sin_port);
-	}
+	s->port = net_local_port(evconnlistener_get_fd(s->listener));
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
 	if (s->tick == NULL || event_add(s->tick, &one) < 0) {
 		rtsp_server_free(&s);
