@@ -285,6 +285,64 @@ obscure_region(struct obscure *o, struct image *img, struct box b)
 	return 0;
 }
 
+struct rect
+obscure_bounds(const struct image *img, struct box b)
+{
+	int ax = (1 << img->shift_x) - 1, ay = (1 << img->shift_y) - 1;
+	int x0 = img->width, y0 = img->height, x1 = 0, y1 = 0;
+	struct rect r = { 0, 0, 0, 0 };
+
+	for (int pl = 0; pl < 3; pl++) {
+		int sx = pl ? img->shift_x : 0, sy = pl ? img->shift_y : 0;
+		int pw = (img->width + (1 << sx) - 1) >> sx;
+		int ph = (img->height + (1 << sy) - 1) >> sy;
+		struct plane_ellipse e;
+
+		if (!plane_ellipse(b, pw, ph, sx, sy, &e))
+			continue;
+		if (e.x0 << sx < x0) x0 = e.x0 << sx;
+		if (e.y0 << sy < y0) y0 = e.y0 << sy;
+		if (e.x1 << sx > x1) x1 = e.x1 << sx;
+		if (e.y1 << sy > y1) y1 = e.y1 << sy;
+	}
+	if (x1 <= x0 || y1 <= y0)
+		return r;
+	x0 &= ~ax;
+	y0 &= ~ay;
+	x1 = (x1 + ax) & ~ax;
+	y1 = (y1 + ay) & ~ay;
+	if (x1 > img->width) x1 = img->width;
+	if (y1 > img->height) y1 = img->height;
+	r.x = x0;
+	r.y = y0;
+	r.w = x1 - x0;
+	r.h = y1 - y0;
+	return r;
+}
+
+void
+obscure_rect(struct image *img, struct rect r)
+{
+	for (int pl = 0; pl < 3; pl++) {
+		int sx = pl ? img->shift_x : 0, sy = pl ? img->shift_y : 0;
+		int pw = (img->width + (1 << sx) - 1) >> sx;
+		int ph = (img->height + (1 << sy) - 1) >> sy;
+		int xa = r.x >> sx, ya = r.y >> sy;
+		int xb = (r.x + r.w + (1 << sx) - 1) >> sx, yb = (r.y + r.h + (1 << sy) - 1) >> sy;
+
+		if (xa < 0) xa = 0;
+		if (ya < 0) ya = 0;
+		if (xb > pw) xb = pw;
+		if (yb > ph) yb = ph;
+		for (int y = ya; y < yb; y++) {
+			uint8_t *row = img->data[pl] + (size_t)y * img->linesize[pl];
+
+			for (int x = xa; x < xb; x++)
+				row[x] = pl ? MASK_C : obscure_mask_luma(x, y);
+		}
+	}
+}
+
 void
 obscure_full(struct image *img)
 {

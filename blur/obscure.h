@@ -31,6 +31,17 @@ void obscure_free(struct obscure **o);
  */
 int obscure_region(struct obscure *o, struct image *img, struct box region);
 
+/*
+ * The luma rectangle obscure_region(img, region) may change on any
+ * plane, widened to whole chroma samples (x, y, w, h multiples of the
+ * subsampling, except where clipped at an odd frame edge). Encrypt mode
+ * seals exactly these pixels before hiding them.
+ */
+struct rect obscure_bounds(const struct image *img, struct box region);
+
+/* Mask a whole rectangle (luma coordinates, as from obscure_bounds). */
+void obscure_rect(struct image *img, struct rect r);
+
 /* Luma of the mask at (x, y): diagonal hatching of 64 and 128, 8 px bands. */
 uint8_t obscure_mask_luma(int x, int y);
 

@@ -3,6 +3,8 @@
  * level mapping and frame/packet helpers that keep libav* headers out of
  * the other modules.
  */
+#include <string.h>
+
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
@@ -161,4 +163,28 @@ codecs_packet_view(const AVPacket *p, struct packet_view *v)
 	v->size = p->size;
 	v->pts = p->pts;
 	v->key = (p->flags & AV_PKT_FLAG_KEY) != 0;
+}
+
+int
+codecs_frame_sei(const AVFrame *f, const uint8_t uuid[16], struct sei_view *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nb_side_data && n < max; i++) {
+		const AVFrameSideData *sd = f->side_data[i];
+
+		if (sd->type != AV_FRAME_DATA_SEI_UNREGISTERED || sd->size < 16 ||
+		    memcmp(sd->data, uuid, 16) != 0)
+			continue;
+		out[n].data = sd->data + 16;
+		out[n].size = sd->size - 16;
+		n++;
+	}
+	return n;
+}
+
+void
+codecs_frame_drop_sei(AVFrame *f)
+{
+	av_frame_remove_side_data(f, AV_FRAME_DATA_SEI_UNREGISTERED);
 }

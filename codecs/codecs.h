@@ -55,6 +55,20 @@ struct packet_view {
 };
 void codecs_packet_view(const struct AVPacket *p, struct packet_view *v);
 
+/*
+ * The user_data_unregistered SEI messages the decoder exported with f
+ * (AV_FRAME_DATA_SEI_UNREGISTERED) whose first 16 bytes are uuid: up to
+ * max payloads (after the uuid), borrowed from f. Returns how many.
+ * codecs_frame_drop_sei removes them all from f.
+ */
+struct sei_view {
+	const uint8_t *data;
+	size_t size;
+};
+int codecs_frame_sei(const struct AVFrame *f, const uint8_t uuid[16], struct sei_view *out,
+    int max);
+void codecs_frame_drop_sei(struct AVFrame *f);
+
 /* Frame time in seconds: f's pts in the time base of stream st. */
 double codecs_frame_seconds(const struct AVFrame *f, const struct AVStream *st);
 

@@ -23,6 +23,7 @@ struct decode {
 	int64_t last_pts;
 	int have_last;
 	int errors;
+	int keep_sei;
 	struct SwsContext *sws;
 	AVFrame *tmp;
 };
@@ -57,6 +58,7 @@ decode_open(const AVStream *st, const struct decode_opts *opts,
 		goto fail;
 	d->ctx->pkt_timebase = st->time_base;
 	d->ctx->thread_count = opts ? opts->threads : 0;
+	d->keep_sei = opts && opts->keep_sei;
 	if (opts && opts->low_delay) {
 		d->ctx->thread_type = FF_THREAD_SLICE;
 		d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
@@ -169,7 +171,8 @@ decode_receive(struct decode *d, AVFrame *f)
 		}
 	}
 	/* The source encoder's own SEI (x264 version string...) is not ours to pass on. */
-	av_frame_remove_side_data(f, AV_FRAME_DATA_SEI_UNREGISTERED);
+	if (!d->keep_sei)
+		av_frame_remove_side_data(f, AV_FRAME_DATA_SEI_UNREGISTERED);
 	/* Present and strictly increasing timestamps, whatever the input. */
 	pts = f->best_effort_timestamp;
 	if (pts == AV_NOPTS_VALUE)

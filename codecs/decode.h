@@ -13,6 +13,9 @@ struct decode;
 struct decode_opts {
 	int threads;		/* 0 = auto */
 	int low_delay;		/* prefer slice threads, no frame reordering delay */
+	int keep_sei;		/* keep user-data-unregistered SEI side data (restore
+				   reads seals from it); else removed: the source's
+				   SEI is not passed on */
 };
 
 /* Open a decoder for stream st. *cause names the codec on failure. */

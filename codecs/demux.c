@@ -135,3 +135,23 @@ demux_describe(const struct demux *d, int index, char *buf, int size)
 	    avcodec_get_name(p->codec_id));
 	return buf;
 }
+
+int
+demux_video_format(const struct demux *d, int *hevc, const uint8_t **extradata, size_t *size)
+{
+	const AVCodecParameters *par;
+	int vi = demux_video_index(d);
+
+	*hevc = 0;
+	*extradata = NULL;
+	*size = 0;
+	if (vi < 0)
+		return ERR_UNSUPPORTED;
+	par = demux_stream(d, vi)->codecpar;
+	if (par->codec_id != AV_CODEC_ID_H264 && par->codec_id != AV_CODEC_ID_HEVC)
+		return ERR_UNSUPPORTED;
+	*hevc = par->codec_id == AV_CODEC_ID_HEVC;
+	*extradata = par->extradata;
+	*size = par->extradata_size > 0 ? (size_t)par->extradata_size : 0;
+	return 0;
+}

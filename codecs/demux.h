@@ -30,6 +30,14 @@ struct AVFormatContext *demux_context(const struct demux *d);
 int demux_is_audio(const struct demux *d, int index);
 /* 1 if stream index holds pictures (video or attached cover art). */
 int demux_is_video(const struct demux *d, int index);
+/*
+ * The video stream's bitstream format, for parsing its packets directly:
+ * *hevc 1 for H.265, 0 for H.264, and its codec extradata (borrowed).
+ * ERR_UNSUPPORTED for any other codec.
+ */
+int demux_video_format(const struct demux *d, int *hevc, const uint8_t **extradata,
+    size_t *size);
+
 /* Estimated number of video frames, or 0 if unknown. */
 int64_t demux_frame_estimate(const struct demux *d);
 /* Short description of stream index, e.g. "#1 audio aac". */

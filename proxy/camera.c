@@ -473,7 +473,8 @@ run_frames(struct run *r, char **cause)
 			    m.capture_us ? m.capture_us : clock_wall_us() };
 			pthread_mutex_unlock(&r->qmu);
 		}
-		ret = pipeline_push(r->pipe, r->in, m.t);
+		ret = pipeline_push(r->pipe, r->in, m.t,
+		    m.capture_us ? m.capture_us : clock_wall_us());
 		if (ret == 0)
 			ret = pipeline_settle(r->pipe);
 		if (ret < 0) {

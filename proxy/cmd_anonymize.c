@@ -11,6 +11,7 @@
 
 #include "../blur/model.h"
 #include "../codecs/codecs.h"
+#include "../keys/judicial.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/parse.h"
@@ -27,7 +28,12 @@ usage(FILE *fp)
 "and audio. The container comes from OUTPUT's extension.\n"
 "\n"
 "Obscuring:\n"
-"  --mode MODE            mask (default; opaque, irreversible), pixelate, blur\n"
+"  --mode MODE            mask (default; opaque, irreversible), pixelate, blur,\n"
+"                         encrypt (masked, originals sealed in the video for\n"
+"                         a k-of-n judicial unlock; needs --key)\n"
+"  --key FILE             judicial.pub from 'camveil keys init' (encrypt mode)\n"
+"  --camera NAME          camera name sealed with the faces (default: INPUT's\n"
+"                         file name); 'unlock request --camera' selects by it\n"
 "  --no-audio             drop audio streams (voices are personal data too)\n"
 "Detection:\n"
 "  --model FILE           YuNet ONNX model (default: search path, see docs)\n"
@@ -101,7 +107,7 @@ cmd_anonymize(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_MODEL, O_MIN_FACE, O_THRESHOLD, O_TILES, O_HOLD,
 	    O_LOOKBACK, O_TIMEOUT, O_CODEC, O_PRESET, O_CRF, O_BITRATE,
-	    O_NO_AUDIO, O_JSON };
+	    O_NO_AUDIO, O_JSON, O_KEY, O_CAMERA };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "model", required_argument, NULL, O_MODEL },
@@ -117,6 +123,8 @@ cmd_anonymize(int argc, char **argv)
 		{ "bitrate", required_argument, NULL, O_BITRATE },
 		{ "no-audio", no_argument, NULL, O_NO_AUDIO },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "camera", required_argument, NULL, O_CAMERA },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -124,9 +132,10 @@ cmd_anonymize(int argc, char **argv)
 	};
 	struct pipeline_opts o;
 	struct pipeline_stats st;
-	const char *model_opt = NULL;
-	char model[PATH_MAX], *cause = NULL;
-	int c, json = 0, quiet = 0, ret, m;
+	const char *model_opt = NULL, *key_path = NULL, *camera = NULL;
+	char model[PATH_MAX], *cause = NULL, cambuf[65];
+	struct judicial_pub *pk = NULL;
+	int c, json = 0, quiet = 0, ret, m, encrypt = 0;
 	long long br;
 
 	pipeline_defaults(&o);
@@ -134,13 +143,20 @@ cmd_anonymize(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_MODE:
-			m = obscure_mode_parse(optarg);
+			encrypt = strcmp(optarg, "encrypt") == 0;
+			m = encrypt ? OBSCURE_MASK : obscure_mode_parse(optarg);
 			if (m < 0) {
 				fprintf(stderr, "camveil anonymize: --mode: '%s' is not "
-				    "one of mask, pixelate, blur\n", optarg);
+				    "one of mask, pixelate, blur, encrypt\n", optarg);
 				return 2;
 			}
 			o.mode = (enum obscure_mode)m;
+			break;
+		case O_KEY:
+			key_path = optarg;
+			break;
+		case O_CAMERA:
+			camera = optarg;
 			break;
 		case O_MODEL:
 			model_opt = optarg;
@@ -231,17 +247,45 @@ cmd_anonymize(int argc, char **argv)
 		fprintf(stderr, "camveil anonymize: --crf and --bitrate exclude each other\n");
 		return 2;
 	}
+	if (encrypt != (key_path != NULL)) {
+		fprintf(stderr, "camveil anonymize: %s\n", encrypt ?
+		    "--mode encrypt needs --key judicial.pub" :
+		    "--key is only used with --mode encrypt");
+		return 2;
+	}
+	if (camera == NULL) {
+		const char *b = strrchr(argv[optind], '/');
+
+		snprintf(cambuf, sizeof cambuf, "%s", b ? b + 1 : argv[optind]);
+		camera = cambuf;
+	}
+	if (strlen(camera) < 1 || strlen(camera) > 64) {
+		fprintf(stderr, "camveil anonymize: --camera: a name of 1-64 bytes\n");
+		return 2;
+	}
+	if (encrypt) {
+		ret = judicial_pub_load(key_path, &pk, &cause);
+		if (ret < 0) {
+			fprintf(stderr, "camveil anonymize: --key: %s\n", cause ? cause : err_str(ret));
+			free(cause);
+			return 1;
+		}
+		o.seal_key = pk;
+		o.camera = camera;
+	}
 	codecs_init();
 	ret = model_find(model_opt, model, sizeof model, &cause);
 	if (ret < 0) {
 		fprintf(stderr, "camveil anonymize: %s\n", cause ? cause : err_str(ret));
 		free(cause);
+		judicial_pub_free(&pk);
 		return 1;
 	}
 	o.detect.model = model;
 	o.progress = !quiet && !json && isatty(STDERR_FILENO);
 
 	ret = pipeline_run_file(&o, argv[optind], argv[optind + 1], &st, &cause);
+	judicial_pub_free(&pk);
 	if (ret < 0) {
 		fprintf(stderr, "camveil anonymize: %s\n", cause ? cause : err_str(ret));
 		free(cause);
@@ -257,13 +301,15 @@ cmd_anonymize(int argc, char **argv)
 		    "\"face_regions\":%lld,\"fail_closed_frames\":%lld,"
 		    "\"decode_errors\":%lld,\"streams_copied\":%lld,"
 		    "\"streams_dropped\":%lld,\"seconds\":%.3f,\"fps\":%.2f,"
-		    "\"detect_ms_per_frame\":%.2f}\n",
-		    obscure_mode_name(o.mode), (long long)st.frames, (long long)st.faces,
+		    "\"detect_ms_per_frame\":%.2f,\"sealed_regions\":%lld,"
+		    "\"sealed_bytes\":%lld,\"seal_errors\":%lld}\n",
+		    encrypt ? "encrypt" : obscure_mode_name(o.mode), (long long)st.frames, (long long)st.faces,
 		    (long long)st.face_regions, (long long)st.fail_closed,
 		    (long long)st.decode_errors, (long long)st.streams_copied,
 		    (long long)st.streams_dropped, st.seconds,
 		    st.seconds > 0 ? st.frames / st.seconds : 0,
-		    st.frames > 0 ? st.detect_ms / st.frames : 0);
+		    st.frames > 0 ? st.detect_ms / st.frames : 0, (long long)st.sealed,
+		    (long long)st.sealed_bytes, (long long)st.seal_errors);
 	} else if (!quiet) {
 		fprintf(stderr, "%s: %lld frames, %lld %s (%lld regions) obscured, "
 		    "%lld fail-closed frames, %.1f s (%.1f fps)\n", argv[optind + 1],
@@ -272,6 +318,12 @@ cmd_anonymize(int argc, char **argv)
 		    (long long)st.fail_closed, st.seconds,
 		    st.seconds > 0 ? st.frames / st.seconds : 0);
 	}
+	if (encrypt && !quiet && !json)
+		fprintf(stderr, "%s: %lld regions sealed (%.1f KiB)\n", argv[optind + 1],
+		    (long long)st.sealed, st.sealed_bytes / 1024.0);
+	if (st.seal_errors > 0)
+		log_warn("%s: %lld regions were hidden but could not be sealed (not "
+		    "restorable)", argv[optind + 1], (long long)st.seal_errors);
 	if (st.decode_errors > 0)
 		log_warn("%s: %lld damaged packets or frames were skipped or "
 		    "concealed (-v shows the decoder's messages)", argv[optind],

@@ -29,6 +29,8 @@
 #include "../codecs/demux.h"
 #include "../codecs/mux.h"
 #include "../codecs/scale.h"
+#include "../codecs/sei.h"
+#include "../keys/seal.h"
 #include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
@@ -47,6 +49,8 @@
 struct slot {
 	struct AVFrame *f;
 	double t;
+	int64_t wall_us;
+	int nsealed;		/* regions sealed into this frame so far */
 	uint64_t seq;		/* detection job id, 0 if never submitted */
 	double deadline;	/* monotonic seconds */
 };
@@ -56,6 +60,7 @@ struct pipeline {
 	struct detect *det;
 	struct tracker *tr;
 	struct obscure *obs;
+	struct seal *seal;	/* encrypt mode */
 	struct scale *sc;	/* worker only */
 	uint8_t *bgr;		/* worker only: one pass's network input */
 	size_t bgr_size;
@@ -103,6 +108,7 @@ pipeline_defaults(struct pipeline_opts *o)
 	o->encode.codec = "libx264";
 	o->encode.preset = "medium";
 	o->encode.crf = -1;
+	o->seal_segment = 1.0;
 }
 
 /*
@@ -219,9 +225,31 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 	pthread_cond_init(&p->job_cv, NULL);
 	pthread_condattr_destroy(&ca);
 
+	if (o->unseal != NULL) {
+		/* Restoring: no detector, no look-back, frames pass straight. */
+		p->o.lookback = 0;
+		p->obs = obscure_create(OBSCURE_MASK);
+		if (p->obs == NULL) {
+			ret = ERR_NOMEM;
+			goto fail;
+		}
+		*out = p;
+		return 0;
+	}
 	ret = detect_create(&o->detect, &p->det, cause);
 	if (ret < 0)
 		goto fail;
+	if (o->seal_key != NULL) {
+		if (o->mode != OBSCURE_MASK) {
+			err_cause(cause, "encrypt mode hides faces with the mask");
+			ret = ERR_INVAL;
+			goto fail;
+		}
+		ret = seal_create(o->seal_key, o->camera ? o->camera : "camera",
+		    o->seal_segment, 1, &p->seal, cause);
+		if (ret < 0)
+			goto fail;
+	}
 	p->tr = track_create(&o->track);
 	p->obs = obscure_create(o->mode);
 	p->sc = scale_create();
@@ -263,6 +291,7 @@ pipeline_free(struct pipeline **pp)
 	detect_free(&p->det);
 	track_free(&p->tr);
 	obscure_free(&p->obs);
+	seal_free(&p->seal);
 	scale_free(&p->sc);
 	codecs_frame_free(&p->job_frame);
 	free(p->bgr);
@@ -332,13 +361,52 @@ submit_cur(struct pipeline *p, int fw, int fh)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * Encrypt mode: seal the pixels the cover is about to hide, and attach
+ * the payload to the frame for the encoder's SEI. A failure leaves the
+ * face hidden but not restorable (counted).
+ */
 static void
-cover(struct pipeline *p, struct AVFrame *f, struct box face, int *failed)
+seal_cover(struct pipeline *p, struct slot *s, const struct image *img, struct box head,
+    uint32_t track)
+{
+	struct rect r = obscure_bounds(img, head);
+	struct seal_meta m = {
+		.track = track,
+		.order = (uint16_t)s->nsealed,
+		.media_us = llround(s->t * 1e6),
+		.wall_us = s->wall_us,
+	};
+	uint8_t *payload = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (r.w <= 0 || r.h <= 0)
+		return;
+	ret = seal_region(p->seal, img, r, &m, &payload, &len);
+	if (ret == 0)
+		ret = sei_attach(s->f, seal_uuid, payload, len);
+	free(payload);
+	if (ret < 0) {
+		p->st.seal_errors++;
+		log_warn("%s: region at %.3fs hidden but not sealed: %s",
+		    p->o.camera ? p->o.camera : "camera", s->t, err_str(ret));
+		return;
+	}
+	s->nsealed++;
+	p->st.sealed++;
+	p->st.sealed_bytes += (int64_t)len;
+}
+
+static void
+cover(struct pipeline *p, struct slot *s, struct box face, uint32_t track, int *failed)
 {
 	struct image img;
 	struct box head = geom_head(face, HEAD_SIDE, HEAD_TOP, HEAD_BOTTOM);
 
-	codecs_frame_image(f, &img);
+	codecs_frame_image(s->f, &img);
+	if (p->seal != NULL)
+		seal_cover(p, s, &img, head, track);
 	if (obscure_region(p->obs, &img, head) < 0) {
 		obscure_full(&img);
 		*failed = 1;
@@ -409,7 +477,7 @@ finish_cur(struct pipeline *p)
 				log_debug("t=%.3f %d new face(s)", s.t, created);
 		}
 		for (int i = 0; i < nb; i++)
-			cover(p, s.f, p->boxes[i].box, &failed);
+			cover(p, &s, p->boxes[i].box, p->boxes[i].id, &failed);
 		p->st.face_regions += nb;
 		/*
 		 * New faces: also hide them in the held frames before this
@@ -430,7 +498,7 @@ finish_cur(struct pipeline *p)
 				if (tb->hits == 2 && track_backcast(p->tr, tb->id,
 				    p->line[k].t, &back) < 0)
 					continue;
-				cover(p, p->line[k].f, back, &full);
+				cover(p, &p->line[k], back, tb->id, &full);
 				p->st.fail_closed += full;
 			}
 		}
@@ -445,12 +513,53 @@ finish_cur(struct pipeline *p)
 	return 0;
 }
 
+#define MAX_PAYLOADS 256
+
+/* Restore mode: hand the frame and its seals to the unseal stage. */
+static int
+unseal_frame(struct pipeline *p, struct AVFrame *f, double t)
+{
+	struct sei_view v[MAX_PAYLOADS];
+	struct pipeline_payload items[MAX_PAYLOADS];
+	struct image img;
+	int n, ret;
+
+	if ((ret = codecs_frame_make_writable(f)) < 0)
+		return ret;
+	n = codecs_frame_sei(f, seal_uuid, v, MAX_PAYLOADS);
+	for (int i = 0; i < n; i++) {
+		items[i].data = v[i].data;
+		items[i].size = v[i].size;
+	}
+	codecs_frame_image(f, &img);
+	ret = p->o.unseal->fn(p->o.unseal->opaque, &img, items, n, t);
+	codecs_frame_drop_sei(f);
+	if (ret < 0)
+		return ret;
+	if (p->nline > MAX_LOOKBACK)
+		return ERR_INVAL;
+	p->line[p->nline].f = codecs_frame_alloc();
+	if (p->line[p->nline].f == NULL)
+		return ERR_NOMEM;
+	codecs_frame_move(p->line[p->nline].f, f);
+	p->line[p->nline].t = t;
+	p->nline++;
+	return 0;
+}
+
 int
-pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
+pipeline_push(struct pipeline *p, struct AVFrame *f, double t, int64_t wall_us)
 {
 	struct image img;
 	int ret, fw = 0, fh = 0;
 
+	if (p->o.unseal != NULL) {
+		if (f == NULL) {
+			p->flushing = 1;
+			return 0;
+		}
+		return unseal_frame(p, f, t);
+	}
 	if (f != NULL) {
 		codecs_frame_image(f, &img);
 		fw = img.width;
@@ -470,6 +579,8 @@ pipeline_push(struct pipeline *p, struct AVFrame *f, double t)
 		return ERR_NOMEM;
 	codecs_frame_move(p->cur.f, f);
 	p->cur.t = t;
+	p->cur.wall_us = wall_us;
+	p->cur.nsealed = 0;
 	if (p->last_t > 0 && t > p->last_t)
 		p->interval = 0.8 * p->interval + 0.2 * fminf(1.0f, (float)(t - p->last_t));
 	p->last_t = t;
@@ -501,7 +612,7 @@ void
 pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *s)
 {
 	*s = p->st;
-	s->faces = track_total(p->tr);
+	s->faces = p->tr != NULL ? track_total(p->tr) : 0;
 }
 
 /* ---- File to file --------------------------------------------------- */
@@ -638,6 +749,7 @@ drain_pipeline(struct filerun *r, char **cause)
 			struct encode_opts eo = r->o->encode;
 
 			eo.global_header = mux_global_header(r->mux);
+			eo.udu_sei = r->o->seal_key != NULL;
 			ret = encode_open(&eo, r->frame, demux_stream(r->dmx, r->vidx),
 			    &r->enc, cause);
 			if (ret < 0)
@@ -682,7 +794,7 @@ drain_decoder(struct filerun *r, char **cause)
 		if (ret < 0)
 			return ret;
 		ret = pipeline_push(r->pl, r->frame,
-		    codecs_frame_seconds(r->frame, demux_stream(r->dmx, r->vidx)));
+		    codecs_frame_seconds(r->frame, demux_stream(r->dmx, r->vidx)), 0);
 		if (ret < 0)
 			return ret;
 		ret = drain_pipeline(r, cause);
@@ -705,7 +817,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
     struct pipeline_stats *stats, char **cause)
 {
 	struct filerun r = { 0 };
-	struct decode_opts dopt = { 0, 0 };
+	struct decode_opts dopt = { .keep_sei = o->unseal != NULL };
 	struct pipeline_stats ps;
 	char *sub = NULL;
 	int ret;
@@ -808,7 +920,7 @@ pipeline_run_file(const struct pipeline_opts *o, const char *in, const char *out
 	ret = drain_decoder(&r, cause);
 	if (ret < 0)
 		goto out;
-	ret = pipeline_push(r.pl, NULL, 0);
+	ret = pipeline_push(r.pl, NULL, 0, 0);
 	if (ret == 0)
 		ret = drain_pipeline(&r, cause);
 	if (ret < 0)
@@ -834,6 +946,9 @@ out:
 		stats->faces = ps.faces;
 		stats->fail_closed = ps.fail_closed;
 		stats->detect_ms = ps.detect_ms;
+		stats->sealed = ps.sealed;
+		stats->sealed_bytes = ps.sealed_bytes;
+		stats->seal_errors = ps.seal_errors;
 	}
 	if (r.dec != NULL)
 		stats->decode_errors += decode_errors(r.dec);

@@ -19,9 +19,28 @@
 #include "../blur/obscure.h"
 #include "../blur/track.h"
 #include "../codecs/encode.h"
+#include "../keys/judicial.h"
 
 struct AVFrame;
 struct pipeline;
+
+/* A sealed payload carried by a frame (borrowed). */
+struct pipeline_payload {
+	const uint8_t *data;
+	size_t size;
+};
+
+/*
+ * The restore stage (camveil unlock restore): instead of detecting and
+ * obscuring, every decoded frame and the sealed payloads it carries go
+ * to fn, which restores or masks regions in img. A negative return
+ * stops the run with that error (fn keeps its own explanation).
+ */
+struct pipeline_unseal {
+	int (*fn)(void *opaque, struct image *img, const struct pipeline_payload *items,
+	    int n, double t);
+	void *opaque;
+};
 
 struct pipeline_opts {
 	struct detect_opts detect;
@@ -31,6 +50,12 @@ struct pipeline_opts {
 	int lookback;		/* frames held back so new faces are also
 				   hidden in the frames just before them */
 	struct encode_opts encode;
+	/* Encrypt mode (mode must be mask): each hidden region's original
+	 * pixels are sealed to this key and carried in the video as SEI. */
+	const struct judicial_pub *seal_key;	/* NULL: mask/pixelate/blur only */
+	const char *camera;	/* name bound into every seal */
+	double seal_segment;	/* seconds per sealing key (default 1) */
+	const struct pipeline_unseal *unseal;	/* restore instead of detect */
 	int no_audio;		/* drop audio streams */
 	int progress;		/* print progress to stderr (a TTY) */
 };
@@ -40,6 +65,9 @@ struct pipeline_stats {
 	int64_t face_regions;	/* face regions obscured, summed over frames */
 	int64_t faces;		/* distinct tracked faces */
 	int64_t fail_closed;	/* frames fully obscured because detection failed or was late */
+	int64_t sealed;		/* regions sealed (encrypt mode) */
+	int64_t sealed_bytes;	/* payload bytes added to the stream */
+	int64_t seal_errors;	/* regions hidden but not sealed (not restorable) */
 	int64_t decode_errors;	/* damaged packets/frames skipped or concealed */
 	int64_t streams_copied;	/* other streams copied */
 	int64_t streams_dropped;/* other streams not copied (--no-audio, extra
@@ -55,11 +83,13 @@ int pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char *
 void pipeline_free(struct pipeline **p);
 
 /*
- * Process one decoded frame taken at time t (seconds). Consumed: f's
- * references move into the pipeline and f is left empty. Pass NULL to
- * flush at end of stream.
+ * Process one decoded frame taken at media time t (seconds) and, if
+ * known, wall-clock capture time wall_us (Unix microseconds, 0 unknown;
+ * sealed with the regions so unlocks can be scoped by date). Consumed:
+ * f's references move into the pipeline and f is left empty. Pass NULL
+ * to flush at end of stream.
  */
-int pipeline_push(struct pipeline *p, struct AVFrame *f, double t);
+int pipeline_push(struct pipeline *p, struct AVFrame *f, double t, int64_t wall_us);
 
 /*
  * Wait for the last pushed frame's detection (or its deadline) and apply
