@@ -469,3 +469,58 @@ out:
 	free(pix);
 	return ret;
 }
+
+#define BUNDLE_VERSION 1
+
+int
+seal_bundle(const uint8_t *const *items, const size_t *sizes, int n, uint8_t **out, size_t *len)
+{
+	struct wire_w w;
+
+	*out = NULL;
+	*len = 0;
+	if (n < 0 || n > SEAL_BUNDLE_MAX)
+		return ERR_INVAL;
+	wire_w_init(&w, (size_t)SEAL_PAYLOAD_MAX * 4);
+	wire_u8(&w, BUNDLE_VERSION);
+	wire_u16(&w, (uint16_t)n);
+	for (int i = 0; i < n; i++) {
+		wire_u32(&w, (uint32_t)sizes[i]);
+		wire_bytes(&w, items[i], sizes[i]);
+	}
+	if (w.err != 0) {
+		int e = w.err;
+
+		wire_w_free(&w);
+		return e;
+	}
+	*out = w.p;
+	*len = w.len;
+	return 0;
+}
+
+int
+seal_unbundle(const uint8_t *p, size_t len, const uint8_t **items, size_t *sizes, int max)
+{
+	struct wire_r r;
+	int version, n;
+
+	wire_r_init(&r, p, len);
+	version = wire_get_u8(&r);
+	n = wire_get_u16(&r);
+	if (r.err != 0)
+		return ERR_CORRUPT;
+	if (version != BUNDLE_VERSION)
+		return version > BUNDLE_VERSION ? ERR_UNSUPPORTED : ERR_CORRUPT;
+	if (n > max)
+		return ERR_CORRUPT;
+	for (int i = 0; i < n; i++) {
+		size_t sz = wire_get_u32(&r);
+
+		items[i] = wire_get(&r, sz);
+		sizes[i] = sz;
+	}
+	if (wire_r_done(&r) < 0)
+		return ERR_CORRUPT;
+	return n;
+}

@@ -58,6 +58,20 @@ void seal_free(struct seal **s);
 int seal_region(struct seal *s, const struct image *img, struct rect r,
     const struct seal_meta *m, uint8_t **payload, size_t *len);
 
+/*
+ * All seals of one frame travel as one SEI message, a bundle (x265 3.5
+ * corrupts its heap when a frame carries several user SEI messages):
+ * version byte 1, u16 count, then count x (u32 length, seal payload).
+ */
+#define SEAL_BUNDLE_MAX 255
+int seal_bundle(const uint8_t *const *items, const size_t *sizes, int n, uint8_t **out,
+    size_t *len);
+/*
+ * Split a bundle (untrusted): up to max payloads, pointers into p.
+ * Returns how many, or ERR_CORRUPT / ERR_UNSUPPORTED.
+ */
+int seal_unbundle(const uint8_t *p, size_t len, const uint8_t **items, size_t *sizes, int max);
+
 /* Segments opened so far (each one encapsulation), for stats. */
 uint64_t seal_segments(const struct seal *s);
 

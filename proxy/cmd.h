@@ -7,6 +7,12 @@
 #define CAMVEIL_CMD_H
 
 int cmd_anonymize(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_unlock(int argc, char **argv);
+
+/* Who runs a command, for the audit log: opt if given, else $USER. */
+const char *cmd_actor(const char *opt);
 
 #endif

@@ -207,9 +207,8 @@ struct scan {
 };
 
 static int
-scan_item(void *opaque, const uint8_t *payload, size_t len)
+scan_one(struct scan *sc, const uint8_t *payload, size_t len)
 {
-	struct scan *sc = opaque;
 	struct seal_item it;
 	int64_t t;
 	int ret, i;
@@ -245,6 +244,25 @@ scan_item(void *opaque, const uint8_t *payload, size_t len)
 		if (t < ts->first) ts->first = t;
 		if (t > ts->last) ts->last = t;
 	}
+	return 0;
+}
+
+/* One SEI message: a bundle of a frame's seals. */
+static int
+scan_item(void *opaque, const uint8_t *payload, size_t len)
+{
+	struct scan *sc = opaque;
+	const uint8_t *items[SEAL_BUNDLE_MAX];
+	size_t sizes[SEAL_BUNDLE_MAX];
+	int n = seal_unbundle(payload, len, items, sizes, SEAL_BUNDLE_MAX), ret;
+
+	if (n < 0) {
+		sc->corrupt++;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if ((ret = scan_one(sc, items[i], sizes[i])) < 0)
+			return ret;
 	return 0;
 }
 
@@ -461,6 +479,7 @@ unlock_approve_cmd(int argc, char **argv)
 	struct judicial_share *sh = NULL;
 	struct unlock_approval *ap = NULL;
 	char *cause = NULL, *pass = NULL, scope[600] = "", prompt[128];
+	char holder[JUDICIAL_NAME_MAX + 1];
 	size_t plen;
 	int c, ret, status = 1;
 
@@ -513,8 +532,10 @@ unlock_approve_cmd(int argc, char **argv)
 		fprintf(stderr, "camveil unlock approve: %s\n", cause ? cause : err_str(ret));
 		goto out;
 	}
-	if (actor == NULL)
-		actor = sh->pk->holder[sh->index - 1].name;
+	if (actor == NULL) {
+		snprintf(holder, sizeof holder, "%s", sh->pk->holder[sh->index - 1].name);
+		actor = holder;
+	}
 	if ((ret = unlock_approve(rq, sh, &ap, &cause)) < 0 ||
 	    (ret = unlock_approval_save(out, ap, &cause)) < 0) {
 		fprintf(stderr, "camveil unlock approve: %s\n", cause ? cause : err_str(ret));

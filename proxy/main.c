@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cmd.h"
 
 #ifndef CAMVEIL_VERSION
@@ -16,7 +18,10 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "anonymize", cmd_anonymize, "obscure every face in a recording" },
+	{ "audit", cmd_audit, "verify the tamper-evident audit log" },
+	{ "keys", cmd_keys, "key ceremony: split the judicial key k of n" },
 	{ "proxy", cmd_proxy, "anonymize live cameras for recorders (RTSP)" },
+	{ "unlock", cmd_unlock, "court-ordered unlock: request, approve, restore" },
 };
 
 static void
@@ -31,6 +36,10 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		fprintf(stderr, "camveil: libsodium failed to initialise\n");
+		return 1;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -51,6 +51,8 @@ struct slot {
 	double t;
 	int64_t wall_us;
 	int nsealed;		/* regions sealed into this frame so far */
+	uint8_t *seal[SEAL_BUNDLE_MAX];	/* their payloads, bundled at pop */
+	size_t seal_len[SEAL_BUNDLE_MAX];
 	uint64_t seq;		/* detection job id, 0 if never submitted */
 	double deadline;	/* monotonic seconds */
 };
@@ -245,6 +247,15 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 			ret = ERR_INVAL;
 			goto fail;
 		}
+		if (o->encode.codec != NULL && strcmp(o->encode.codec, "libx265") == 0) {
+			/* x265 3.5 (Debian 12) overflows its heap when user SEI
+			 * payloads grow from frame to frame (copyUserSEIMessages
+			 * reuses the first buffer of a recycled frame). */
+			err_cause(cause, "encrypt mode needs H.264 output: this libx265 "
+			    "corrupts memory with per-frame SEI payloads");
+			ret = ERR_UNSUPPORTED;
+			goto fail;
+		}
 		ret = seal_create(o->seal_key, o->camera ? o->camera : "camera",
 		    o->seal_segment, 1, &p->seal, cause);
 		if (ret < 0)
@@ -270,6 +281,16 @@ fail:
 	return ret;
 }
 
+/* Drop a slot's frame and any seals not yet attached. */
+static void
+slot_clear(struct slot *s)
+{
+	codecs_frame_free(&s->f);
+	for (int i = 0; i < s->nsealed; i++)
+		free(s->seal[i]);
+	s->nsealed = 0;
+}
+
 void
 pipeline_free(struct pipeline **pp)
 {
@@ -285,9 +306,9 @@ pipeline_free(struct pipeline **pp)
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->thread, NULL);
 	}
-	codecs_frame_free(&p->cur.f);
+	slot_clear(&p->cur);
 	for (int i = 0; i < p->nline; i++)
-		codecs_frame_free(&p->line[i].f);
+		slot_clear(&p->line[i]);
 	detect_free(&p->det);
 	track_free(&p->tr);
 	obscure_free(&p->obs);
@@ -383,16 +404,16 @@ seal_cover(struct pipeline *p, struct slot *s, const struct image *img, struct b
 
 	if (r.w <= 0 || r.h <= 0)
 		return;
-	ret = seal_region(p->seal, img, r, &m, &payload, &len);
-	if (ret == 0)
-		ret = sei_attach(s->f, seal_uuid, payload, len);
-	free(payload);
+	ret = s->nsealed == SEAL_BUNDLE_MAX ? ERR_INVAL :
+	    seal_region(p->seal, img, r, &m, &payload, &len);
 	if (ret < 0) {
 		p->st.seal_errors++;
 		log_warn("%s: region at %.3fs hidden but not sealed: %s",
 		    p->o.camera ? p->o.camera : "camera", s->t, err_str(ret));
 		return;
 	}
+	s->seal[s->nsealed] = payload;
+	s->seal_len[s->nsealed] = len;
 	s->nsealed++;
 	p->st.sealed++;
 	p->st.sealed_bytes += (int64_t)len;
@@ -513,6 +534,31 @@ finish_cur(struct pipeline *p)
 	return 0;
 }
 
+/* Attach a leaving frame's seals as one SEI message. */
+static int
+attach_seals(struct pipeline *p, struct slot *s)
+{
+	uint8_t *bundle = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (s->nsealed == 0)
+		return 0;
+	ret = seal_bundle((const uint8_t *const *)s->seal, s->seal_len, s->nsealed, &bundle, &len);
+	if (ret == 0)
+		ret = sei_attach(s->f, seal_uuid, bundle, len);
+	free(bundle);
+	for (int i = 0; i < s->nsealed; i++)
+		free(s->seal[i]);
+	if (ret < 0) {
+		p->st.seal_errors += s->nsealed;
+		log_warn("%s: %d regions at %.3fs hidden but not sealed: %s",
+		    p->o.camera ? p->o.camera : "camera", s->nsealed, s->t, err_str(ret));
+	}
+	s->nsealed = 0;
+	return 0;
+}
+
 #define MAX_PAYLOADS 256
 
 /* Restore mode: hand the frame and its seals to the unseal stage. */
@@ -522,14 +568,23 @@ unseal_frame(struct pipeline *p, struct AVFrame *f, double t)
 	struct sei_view v[MAX_PAYLOADS];
 	struct pipeline_payload items[MAX_PAYLOADS];
 	struct image img;
-	int n, ret;
+	int n = 0, nb, ret;
 
 	if ((ret = codecs_frame_make_writable(f)) < 0)
 		return ret;
-	n = codecs_frame_sei(f, seal_uuid, v, MAX_PAYLOADS);
-	for (int i = 0; i < n; i++) {
-		items[i].data = v[i].data;
-		items[i].size = v[i].size;
+	nb = codecs_frame_sei(f, seal_uuid, v, MAX_PAYLOADS);
+	for (int b = 0; b < nb && n < MAX_PAYLOADS; b++) {
+		const uint8_t *d[SEAL_BUNDLE_MAX];
+		size_t sz[SEAL_BUNDLE_MAX];
+		int k = seal_unbundle(v[b].data, v[b].size, d, sz, SEAL_BUNDLE_MAX);
+
+		if (k < 0)
+			p->st.decode_errors++;	/* a damaged bundle: its faces stay masked */
+		for (int i = 0; i < k && n < MAX_PAYLOADS; i++) {
+			items[n].data = d[i];
+			items[n].size = sz[i];
+			n++;
+		}
 	}
 	codecs_frame_image(f, &img);
 	ret = p->o.unseal->fn(p->o.unseal->opaque, &img, items, n, t);
@@ -600,6 +655,7 @@ pipeline_pop(struct pipeline *p, struct AVFrame *f)
 {
 	if (p->nline == 0 || (!p->flushing && p->nline <= p->o.lookback))
 		return ERR_AGAIN;
+	attach_seals(p, &p->line[0]);
 	codecs_frame_move(f, p->line[0].f);
 	codecs_frame_free(&p->line[0].f);
 	memmove(&p->line[0], &p->line[1], (size_t)(p->nline - 1) * sizeof p->line[0]);
