@@ -12,6 +12,7 @@
 #include "../blur/obscure.h"
 #include "../codecs/codecs.h"
 #include "../codecs/encode.h"
+#include "../keys/judicial.h"
 #include "../codecs/source.h"
 #include "../util/clock.h"
 #include "../util/err.h"
@@ -128,6 +129,7 @@ struct run {
 	struct source *src;
 	struct source_info info;
 	struct pipeline *pipe;
+	struct judicial_pub *seal_key;	/* encrypt mode */
 	struct AVFrame *in, *out;
 	int64_t frames;
 
@@ -167,6 +169,7 @@ run_close(struct run *r)
 	r->enc_cause = NULL;
 	codecs_frame_free(&r->ef);
 	pipeline_free(&r->pipe);
+	judicial_pub_free(&r->seal_key);
 	encode_free(&r->enc);
 	source_free(&r->src);
 	codecs_frame_free(&r->in);
@@ -216,6 +219,14 @@ run_open(struct run *r, struct camera *c, char **cause)
 	po.detect.threshold = c->cc.threshold;
 	po.track.hold = c->cc.hold;
 	po.mode = (enum obscure_mode)c->cc.mode;
+	if (c->cc.mode == CONFIG_MODE_ENCRYPT) {
+		ret = judicial_pub_load(c->cc.key, &r->seal_key, cause);
+		if (ret < 0)
+			return ret;
+		po.mode = OBSCURE_MASK;
+		po.seal_key = r->seal_key;
+		po.camera = c->cc.name;
+	}
 	po.detect_timeout_ms = c->cc.detect_timeout_ms;
 	po.lookback = c->cc.lookback;
 	ret = pipeline_create(&po, &r->pipe, cause);
@@ -237,6 +248,7 @@ open_encoder(struct run *r, char **cause)
 		.crf = -1,
 		.bitrate = c->cc.bitrate,
 		.gop = c->cc.gop,
+		.udu_sei = c->cc.mode == CONFIG_MODE_ENCRYPT,
 		.fps = r->info.fps,
 	};
 

@@ -32,7 +32,7 @@ struct option {
 	const char *help;
 };
 
-static const char *const modes[] = { "mask", "pixelate", "blur", NULL };
+static const char *const modes[] = { "mask", "pixelate", "blur", "encrypt", NULL };
 static const char *const transports[] = { "auto", "tcp", "udp", NULL };
 static const char *const codecs[] = { "h264", "h265", NULL };
 static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
@@ -53,6 +53,8 @@ static const struct option options[] = {
 	  "address:port of /healthz, /metrics, /api/v1/cameras" },
 	{ "detect", "model", T_STRING, G(model), NULL, 0, 0, NULL, 0,
 	  "YuNet ONNX model; unset: the search path (docs/ANONYMIZE.md)" },
+	{ "audit", "log", T_STRING, G(audit_log), "audit.log", 0, 0, NULL, 0,
+	  "audit log (docs/KEYS.md) recording which cameras seal faces to which key" },
 	{ "log", "level", T_ENUM, G(log_level), "info", 0, 0, levels, 0,
 	  "error, warning, info or debug" },
 
@@ -63,7 +65,10 @@ static const struct option options[] = {
 	{ NULL, "enabled", T_BOOL, C(enabled), "true", 0, 0, NULL, 0,
 	  "false keeps the camera in the file but does not pull it" },
 	{ NULL, "mode", T_ENUM, C(mode), "mask", 0, 0, modes, 0,
-	  "mask (opaque, irreversible), pixelate or blur" },
+	  "mask (opaque, irreversible), pixelate, blur, or encrypt (masked, the "
+	  "originals sealed in the stream for a k-of-n judicial unlock; needs key)" },
+	{ NULL, "key", T_STRING, C(key), NULL, 0, 0, NULL, 0,
+	  "encrypt mode: judicial.pub from 'camveil keys init'" },
 	{ NULL, "transport", T_ENUM, C(transport), "auto", 0, 0, transports, 0,
 	  "RTSP transport to the camera: auto, tcp or udp" },
 	{ NULL, "min_face", T_INT, C(min_face), "16", 4, 4096, NULL, 0,
@@ -664,6 +669,7 @@ load(const char *path, const char *text, size_t len, struct config **out,
 		} else if (strcmp(sec, "users") == 0) {
 			ret = load_users(c, v, cause);
 		} else if (find_option(sec, "listen") || find_option(sec, "model") ||
+		    find_option(sec, "log") ||
 		    find_option(sec, "level")) {
 			ret = load_map(c, v, sec, sec, c, cause);
 		} else {
@@ -674,6 +680,23 @@ load(const char *path, const char *text, size_t len, struct config **out,
 		free(sec);
 		if (ret < 0)
 			goto out;
+	}
+	for (int i = 0; i < c->ncameras; i++) {
+		struct config_camera *cc = &c->cameras[i];
+
+		if ((cc->mode == CONFIG_MODE_ENCRYPT) != (cc->key != NULL)) {
+			err_cause(cause, "%s:%d: cameras[%d].%s", c->file, cc->line, i,
+			    cc->key == NULL ? "mode: encrypt needs key: (a judicial.pub)" :
+			    "key: is only used with mode: encrypt");
+			ret = ERR_INVAL;
+			goto out;
+		}
+		if (cc->mode == CONFIG_MODE_ENCRYPT && cc->codec != CODEC_H264) {
+			err_cause(cause, "%s:%d: cameras[%d].codec: encrypt mode needs h264 "
+			    "(this libx265 corrupts memory with per-frame SEI)", c->file, cc->line, i);
+			ret = ERR_INVAL;
+			goto out;
+		}
 	}
 	ret = check_camera_users(c, cause);
 out:

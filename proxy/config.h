@@ -18,7 +18,8 @@ struct config_camera {
 	char *name;		/* URL path: rtsp://PROXY:PORT/<name> */
 	char *source;		/* camera URL or file */
 	int enabled;
-	int mode;		/* enum obscure_mode */
+	int mode;		/* enum obscure_mode, or CONFIG_MODE_ENCRYPT */
+	char *key;		/* encrypt mode: judicial.pub */
 	int transport;		/* enum config_transport, for rtsp:// sources */
 	int min_face;
 	float threshold;
@@ -34,6 +35,9 @@ struct config_camera {
 };
 
 enum config_codec { CODEC_H264, CODEC_H265 };
+
+/* Camera mode after mask, pixelate, blur: masked, originals sealed to key. */
+#define CONFIG_MODE_ENCRYPT 3
 
 /* A reader account for RTSP authentication. */
 struct config_user {
@@ -52,6 +56,7 @@ struct config {
 	struct config_user *users;	/* empty: no authentication */
 	int nusers;
 	char *model;		/* NULL: search path */
+	char *audit_log;	/* audit log of the proxy's key use */
 	int log_level;		/* enum log_level */
 	struct config_camera *cameras;
 	int ncameras;

@@ -15,6 +15,7 @@
 #include "../util/log.h"
 #include "auth.h"
 #include "camera.h"
+#include "../keys/audit.h"
 #include "daemon.h"
 #include "http.h"
 #include "media.h"
@@ -42,7 +43,7 @@ struct daemon {
 	int exit_code;
 };
 
-static const char *const mode_names[] = { "mask", "pixelate", "blur" };
+static const char *const mode_names[] = { "mask", "pixelate", "blur", "encrypt" };
 
 static int
 build_auth(const struct config *cfg, const struct auth *old, struct auth **out,
@@ -148,7 +149,7 @@ snapshot(void *arg, struct http_camera *out, int max)
 		memset(h, 0, sizeof *h);
 		snprintf(h->name, sizeof h->name, "%s", c->cc.name);
 		source_redact(c->cc.source, h->source, sizeof h->source);
-		h->mode = (unsigned)c->cc.mode < 3 ? mode_names[c->cc.mode] : "?";
+		h->mode = (unsigned)c->cc.mode < 4 ? mode_names[c->cc.mode] : "?";
 		h->enabled = c->cc.enabled;
 		if (c->camera != NULL)
 			camera_get_status(c->camera, &h->cam);
@@ -160,6 +161,37 @@ snapshot(void *arg, struct http_camera *out, int max)
 	return n;
 }
 
+/*
+ * Record in the audit log which cameras seal faces and to which key (on
+ * the loop thread, at start and after each reload). Only when a camera
+ * is in encrypt mode: a mask-only proxy holds no key and needs no log.
+ */
+static void
+audit_keys(struct daemon *d, const char *event)
+{
+	char scope[1024] = "encrypt cameras:";
+	size_t off = strlen(scope);
+	int any = 0;
+	struct audit_record rec;
+	char *cause = NULL;
+
+	for (int i = 0; i < d->ncams && off < sizeof scope; i++) {
+		const struct config_camera *cc = &d->cams[i].cc;
+
+		if (cc->mode != CONFIG_MODE_ENCRYPT || !cc->enabled)
+			continue;
+		off += (size_t)snprintf(scope + off, sizeof scope - off, " %s key=%s", cc->name,
+		    cc->key);
+		any = 1;
+	}
+	if (!any || d->cfg == NULL || d->cfg->audit_log == NULL)
+		return;
+	rec = (struct audit_record){ event, "camveil proxy", "", scope, "ok" };
+	if (audit_log(d->cfg->audit_log, &rec, &cause) < 0)
+		log_error("audit log %s: %s", d->cfg->audit_log, cause ? cause : "write failed");
+	free(cause);
+}
+
 /* Do two camera configs differ in anything the camera thread uses? */
 static int
 camera_changed(const struct config_camera *a, const struct config_camera *b)
@@ -169,7 +201,8 @@ camera_changed(const struct config_camera *a, const struct config_camera *b)
 	    a->min_face != b->min_face || a->threshold != b->threshold ||
 	    a->hold != b->hold || a->detect_timeout_ms != b->detect_timeout_ms ||
 	    strcmp(a->preset, b->preset) != 0 || a->bitrate != b->bitrate ||
-	    a->gop != b->gop || a->lookback != b->lookback || a->codec != b->codec;
+	    a->gop != b->gop || a->lookback != b->lookback || a->codec != b->codec ||
+	    (a->key == NULL) != (b->key == NULL) || (a->key && strcmp(a->key, b->key) != 0);
 }
 
 static void
@@ -263,6 +296,7 @@ reload(struct daemon *d)
 	log_set_level((enum log_level)nc->log_level);
 	log_info("reload: %d camera(s): %d added, %d removed, %d changed", n, added,
 	    removed, changed);
+	audit_keys(d, "proxy.reload");
 }
 
 static void
@@ -363,6 +397,7 @@ daemon_run(const struct daemon_opts *o, struct config *cfg)
 	    evsignal_add(d.sig_hup, NULL) < 0)
 		goto out;
 	print_urls(&d);
+	audit_keys(&d, "proxy.start");
 	log_info("proxy running: %d camera(s); SIGHUP reloads, SIGTERM stops", d.ncams);
 	event_base_dispatch(d.base);
 	d.exit_code = 0;

@@ -169,6 +169,38 @@ check "encrypt mode with libx265 is refused with a clear error" \
 	bash -c "! '$CAMVEIL' anonymize -q --mode encrypt --codec libx265 --key keys/judicial.pub \
 	'$IN' enc265.mkv 2>err && grep -q 'needs H.264' err && test ! -e enc265.mkv"
 
+# --- the live proxy in encrypt mode, unlocked by wall-clock time ------------------
+cat >px.yml <<YML
+rtsp: { listen: "127.0.0.1:18654" }
+http: { listen: "127.0.0.1:18680" }
+audit: { log: "$T/px-audit.log" }
+cameras:
+  - name: lobby
+    source: "$IN"
+    mode: encrypt
+    key: "$T/keys/judicial.pub"
+YML
+check "proxy -n accepts an encrypt camera" "$CAMVEIL" proxy -n -c px.yml
+printf 'cameras:\n  - { name: a, source: x.mp4, mode: encrypt }\n' >px-bad.yml
+check "proxy -n refuses encrypt without key, naming the line" \
+	bash -c "! '$CAMVEIL' proxy -n -c px-bad.yml 2>err && grep -q 'px-bad.yml:2: .*needs key' err"
+"$CAMVEIL" proxy -q -c px.yml 2>px.err &
+PX=$!
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18680/api/v1/cameras 2>/dev/null | grep -q streaming && break; sleep 0.2; done
+T0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+timeout 20 ffmpeg -v error -rtsp_transport tcp -i rtsp://127.0.0.1:18654/lobby -t 5 -c copy rec.mkv
+T1=$(date -u -d "+1 second" +%Y-%m-%dT%H:%M:%SZ)
+kill $PX; wait $PX 2>/dev/null
+"$CAMVEIL" unlock request $A --case P-1 --from "$T0" --to "$T1" --camera lobby rec.mkv -o rq.px >rq.px.out 2>&1
+check "a proxy recording is requested by wall-clock window ($(head -1 rq.px.out))" \
+	grep -q "sealed face regions in scope" rq.px.out
+"$CAMVEIL" unlock approve $A --share keys/alice.share --passphrase-file alice.pw rq.px -o ap.px.a >/dev/null 2>&1
+"$CAMVEIL" unlock approve $A --share keys/bob.share --passphrase-file bob.pw rq.px -o ap.px.b >/dev/null 2>&1
+"$CAMVEIL" unlock restore $A rec.mkv rq.px ap.px.a ap.px.b -o px-out.mkv >px-out.txt 2>&1
+check "the proxy recording restores ($(cat px-out.txt))" grep -q "regions restored" px-out.txt
+check "the proxy's audit log names the encrypt camera and key" \
+	bash -c "'$CAMVEIL' audit verify px-audit.log >/dev/null && grep -q 'proxy.start.*lobby key=' px-audit.log"
+
 # --- audit -------------------------------------------------------------------
 check "audit log verifies after the whole workflow" "$CAMVEIL" audit verify audit.log
 check "audit log records ceremony, requests, approvals, restores and refusals" \
