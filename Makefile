@@ -103,6 +103,12 @@ $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c proxy/config.c util/err.c ut
 $(BUILD)/fuzz/fuzz_rtsp: tests/fuzz/fuzz_rtsp.c proxy/rtsp_msg.c proxy/rtp.c proxy/auth.c util/err.c util/log.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libsodium libavutil)
+$(BUILD)/fuzz/fuzz_sei: tests/fuzz/fuzz_sei.c codecs/sei.c util/err.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libavutil)
+$(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c keys/audit.c util/err.c util/log.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libsodium)
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
