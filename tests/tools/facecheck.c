@@ -40,7 +40,7 @@ struct src {
 static int
 src_open(struct src *s, const char *path)
 {
-	struct decode_opts o = { 0, 0 };
+	struct decode_opts o = { .threads = 0 };
 	char *cause = NULL;
 
 	memset(s, 0, sizeof *s);
