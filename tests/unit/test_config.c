@@ -36,7 +36,7 @@ static struct config_case cases[] = {
 	{ "bad/unknown_camera_option", CAM "    colour: red\n", ":4: cameras[0].colour: unknown option" },
 	{ "bad/listen_no_port", "http:\n  listen: localhost\n", ":2: http.listen: 'localhost' is not address:port" },
 	{ "bad/listen_port_range", "http:\n  listen: \"h:70000\"\n", "is not address:port" },
-	{ "bad/mode", CAM "    mode: sepia\n", ":4: cameras[0].mode: 'sepia' is not one of the allowed values (mask, pixelate, blur)" },
+	{ "bad/mode", CAM "    mode: sepia\n", ":4: cameras[0].mode: 'sepia' is not one of the allowed values (mask, pixelate, blur, encrypt)" },
 	{ "bad/min_face_low", CAM "    min_face: 2\n", "cameras[0].min_face: '2' is not an integer within bounds (4..4096)" },
 	{ "bad/min_face_text", CAM "    min_face: big\n", "cameras[0].min_face: 'big'" },
 	{ "bad/threshold", CAM "    threshold: 1.5\n", "cameras[0].threshold: '1.5'" },
