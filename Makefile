@@ -109,6 +109,12 @@ $(BUILD)/fuzz/fuzz_sei: tests/fuzz/fuzz_sei.c codecs/sei.c util/err.c
 $(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c keys/audit.c util/err.c util/log.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libsodium)
+KEYS_FUZZ := fuzz_seal fuzz_request fuzz_approval fuzz_share
+KEYS_FUZZ_C := keys/tss.c keys/wire.c keys/armor.c keys/judicial.c keys/seal.c keys/unlock.c \
+	util/err.c util/log.c
+$(KEYS_FUZZ:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c $(KEYS_FUZZ_C)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libsodium libzstd)
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)

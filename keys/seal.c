@@ -305,7 +305,7 @@ seal_region(struct seal *s, const struct image *img, struct rect r, const struct
 	*payload = NULL;
 	*len = 0;
 	if (r.w <= 0 || r.h <= 0 || r.w > SEAL_MAX_SIDE || r.h > SEAL_MAX_SIDE ||
-	    r.x < 0 || r.y < 0 || r.x + r.w > img->width || r.y + r.h > img->height ||
+	    r.x < 0 || r.y < 0 || r.x > img->width - r.w || r.y > img->height - r.h ||
 	    img->width > 65535 || img->height > 65535 || sx > 1 || sy > 1)
 		return ERR_INVAL;
 	raw = raw_bytes(r, sx, sy);

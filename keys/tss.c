@@ -207,10 +207,11 @@ tss_lagrange(const int *idx, int k, int j, uint8_t lambda[TSS_BYTES])
 	for (int m = 0; m < k; m++) {
 		if (idx[m] < 1 || idx[m] > TSS_MAX_HOLDERS)
 			return ERR_INVAL;
+		for (int q = 0; q < m; q++)
+			if (idx[q] == idx[m])
+				return ERR_INVAL;
 		if (m == j)
 			continue;
-		if (idx[m] == idx[j])
-			return ERR_INVAL;
 		/* lambda_j = prod x_m / (x_m - x_j) */
 		scalar_from_int(xm, idx[m]);
 		crypto_core_ristretto255_scalar_mul(t, num, xm);
