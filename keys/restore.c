@@ -21,6 +21,7 @@ struct restore {
 	uint8_t *seen;		/* per request item */
 	struct restore_stats st;
 	struct seal_item it[MAX_ITEMS];
+	int64_t req[MAX_ITEMS];	/* it[i]'s index in the request, -1 if not named */
 };
 
 int
@@ -84,6 +85,7 @@ restore_frame(struct restore *r, struct image *img, const uint8_t *const *data,
 		const struct seal_item *it = &r->it[i];
 		int64_t k = unlock_request_find(r->rq, it->ref);
 
+		r->req[i] = k;
 		if (k < 0)
 			continue;
 		seal_item_key(it, r->Z + (size_t)r->rq->items[k].key * TSS_BYTES, r->pk->P, key);
@@ -106,7 +108,7 @@ restore_frame(struct restore *r, struct image *img, const uint8_t *const *data,
 	/* Everything sealed and not named stays hidden, even where a restored
 	 * region overlapped it. */
 	for (int i = 0; i < nit; i++) {
-		if (unlock_request_find(r->rq, r->it[i].ref) >= 0)
+		if (r->req[i] >= 0)
 			continue;
 		if (r->it[i].frame_w == img->width && r->it[i].frame_h == img->height)
 			obscure_rect(img, r->it[i].r);

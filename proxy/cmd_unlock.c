@@ -157,20 +157,15 @@ format_time(int wall, int64_t us, char *buf, size_t len)
 static void
 format_scope(const struct unlock_request *rq, char *buf, size_t len)
 {
-	char a[64], b[64];
+	char a[64], b[64], track[24] = "*";
 
 	format_time(rq->scope.wall, rq->scope.from_us, a, sizeof a);
 	format_time(rq->scope.wall, rq->scope.to_us, b, sizeof b);
-	snprintf(buf, len, "recording=%s from=%s to=%s camera=%s track=%s%lld items=%u keys=%u",
-	    rq->recording, a, b, rq->scope.camera[0] ? rq->scope.camera : "*",
-	    rq->scope.track < 0 ? "*" : "", rq->scope.track < 0 ? 0LL :
-	    (long long)rq->scope.track, rq->nitems, rq->nkeys);
-	if (rq->scope.track < 0) {
-		char *star = strstr(buf, "track=*0");
-
-		if (star != NULL)
-			memmove(star + 7, star + 8, strlen(star + 8) + 1);
-	}
+	if (rq->scope.track >= 0)
+		snprintf(track, sizeof track, "%lld", (long long)rq->scope.track);
+	snprintf(buf, len, "recording=%s from=%s to=%s camera=%s track=%s items=%u keys=%u",
+	    rq->recording, a, b, rq->scope.camera[0] ? rq->scope.camera : "*", track,
+	    rq->nitems, rq->nkeys);
 }
 
 static int

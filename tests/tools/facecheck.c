@@ -26,58 +26,10 @@
 #include "../../codecs/demux.h"
 #include "../../codecs/scale.h"
 #include "../../util/err.h"
+#include "vsrc.h"
 #include "../../util/image.h"
 
 #define MAXD 1024
-
-struct src {
-	struct demux *dmx;
-	struct decode *dec;
-	struct AVPacket *pkt;
-	int eof;
-};
-
-static int
-src_open(struct src *s, const char *path)
-{
-	struct decode_opts o = { .threads = 0 };
-	char *cause = NULL;
-
-	memset(s, 0, sizeof *s);
-	if (demux_open(path, &s->dmx, &cause) < 0 ||
-	    decode_open(demux_stream(s->dmx, demux_video_index(s->dmx)), &o,
-	    &s->dec, &cause) < 0) {
-		fprintf(stderr, "facecheck: %s\n", cause ? cause : path);
-		return -1;
-	}
-	s->pkt = codecs_packet_alloc();
-	return 0;
-}
-
-/* Next decoded frame into f; 0, or ERR_EOF. */
-static int
-src_next(struct src *s, struct AVFrame *f)
-{
-	for (;;) {
-		int ret = decode_receive(s->dec, f);
-
-		if (ret == 0 || ret == ERR_EOF)
-			return ret;
-		if (s->eof)
-			return ERR_EOF;
-		ret = demux_read(s->dmx, s->pkt);
-		if (ret == ERR_EOF) {
-			decode_send(s->dec, NULL);
-			s->eof = 1;
-			continue;
-		}
-		if (ret < 0)
-			continue;
-		if (codecs_packet_stream(s->pkt) == demux_video_index(s->dmx))
-			decode_send(s->dec, s->pkt);
-		codecs_packet_unref(s->pkt);
-	}
-}
 
 /* Exhaustive scan of f: coarse passes and every fine tile. */
 static int
@@ -173,7 +125,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "facecheck: %s\n", cause);
 		return 2;
 	}
-	if (src_open(&a, paths[0]) < 0 || src_open(&b, paths[1]) < 0)
+	if (src_open(&a, paths[0], 0, "facecheck") < 0 || src_open(&b, paths[1], 0, "facecheck") < 0)
 		return 2;
 	for (;;) {
 		int ra = src_next(&a, fa), rb = src_next(&b, fb), na, nb;

@@ -26,55 +26,9 @@
 #include "../../keys/seal.h"
 #include "../../keys/unlock.h"
 #include "../../util/err.h"
+#include "vsrc.h"
 
 #define MAXI 256
-
-struct src {
-	struct demux *dmx;
-	struct decode *dec;
-	struct AVPacket *pkt;
-	int eof;
-};
-
-static int
-src_open(struct src *s, const char *path, int keep_sei)
-{
-	struct decode_opts o = { .keep_sei = keep_sei };
-	char *cause = NULL;
-
-	memset(s, 0, sizeof *s);
-	if (demux_open(path, &s->dmx, &cause) < 0 ||
-	    decode_open(demux_stream(s->dmx, demux_video_index(s->dmx)), &o, &s->dec, &cause) < 0) {
-		fprintf(stderr, "sealcheck: %s\n", cause ? cause : path);
-		return -1;
-	}
-	s->pkt = codecs_packet_alloc();
-	return 0;
-}
-
-static int
-src_next(struct src *s, struct AVFrame *f)
-{
-	for (;;) {
-		int ret = decode_receive(s->dec, f);
-
-		if (ret == 0 || ret == ERR_EOF)
-			return ret;
-		if (s->eof)
-			return ERR_EOF;
-		ret = demux_read(s->dmx, s->pkt);
-		if (ret == ERR_EOF) {
-			decode_send(s->dec, NULL);
-			s->eof = 1;
-			continue;
-		}
-		if (ret < 0)
-			continue;
-		if (codecs_packet_stream(s->pkt) == demux_video_index(s->dmx))
-			decode_send(s->dec, s->pkt);
-		codecs_packet_unref(s->pkt);
-	}
-}
 
 static int
 inside(const struct rect *r, int x, int y)
@@ -102,8 +56,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "sealcheck: %s\n", cause);
 		return 1;
 	}
-	if (src_open(&o, argv[1], 0) < 0 || src_open(&e, argv[2], 1) < 0 ||
-	    src_open(&r, argv[4], 0) < 0)
+	if (src_open(&o, argv[1], 0, "sealcheck") < 0 || src_open(&e, argv[2], 1, "sealcheck") < 0 ||
+	    src_open(&r, argv[4], 0, "sealcheck") < 0)
 		return 1;
 	fo = codecs_frame_alloc();
 	fe = codecs_frame_alloc();
