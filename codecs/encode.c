@@ -3,6 +3,11 @@
  * through unchanged (the encoder works in the source stream's time base),
  * which is what keeps the output's timing identical to the input's,
  * constant or variable frame rate alike.
+ *
+ * User SEI (udu_sei): a frame's AV_FRAME_DATA_SEI_UNREGISTERED side data
+ * is kept here under the frame's pts while the encoder works, and written
+ * into the packet with that pts when it comes out (codecs/sei
+ * sei_insert). Packets leave in decoding order, so the lookup is by pts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +21,33 @@
 #include "../util/log.h"
 #include "codecs.h"
 #include "encode.h"
+#include "sei.h"
+
+#define SEI_MSGS_MAX 64	/* user SEI messages per frame */
+
+/* One frame's user SEI, waiting for its packet. */
+struct pending_sei {
+	int64_t pts;
+	int n;
+	AVBufferRef *msg[SEI_MSGS_MAX];
+};
 
 struct encode {
 	AVCodecContext *ctx;
+	int udu_sei;
+	int nal_length_size;	/* of the encoder's packets (0: Annex B) */
+	struct pending_sei *pend;
+	int npend, cap;
+	int64_t sei_lost;	/* frames whose SEI could not be written */
 };
+
+static void
+pending_clear(struct pending_sei *ps)
+{
+	for (int i = 0; i < ps->n; i++)
+		av_buffer_unref(&ps->msg[i]);
+	ps->n = 0;
+}
 
 int
 encode_open(const struct encode_opts *o, const AVFrame *first,
@@ -88,14 +116,18 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 	/* x265 logs to stderr on its own; keep it to errors unless debugging. */
 	if (strcmp(name, "libx265") == 0 && log_get_level() < LOG_DEBUG)
 		av_opt_set(c->priv_data, "x265-params", "log-level=error", 0);
-	if (o->udu_sei)
-		av_opt_set_int(c->priv_data, "udu_sei", 1, 0);
+	/* Not the encoders' udu_sei: see the top of this file. */
+	e->udu_sei = o->udu_sei;
 	ret = avcodec_open2(c, codec, NULL);
 	if (ret < 0) {
 		err_cause(cause, "cannot open encoder %s (preset %s): %s", name,
 		    o->preset ? o->preset : "default", codecs_strerror(ret));
 		goto fail;
 	}
+	/* libx264/libx265 packets are Annex B, with or without global header. */
+	if (sei_nal_length_size(c->extradata, c->extradata_size > 0 ?
+	    (size_t)c->extradata_size : 0, encode_is_hevc(e), &e->nal_length_size) < 0)
+		e->nal_length_size = 0;
 	*out = e;
 	return 0;
 fail:
@@ -109,9 +141,91 @@ encode_free(struct encode **e)
 {
 	if (e == NULL || *e == NULL)
 		return;
+	for (int i = 0; i < (*e)->npend; i++)
+		pending_clear(&(*e)->pend[i]);
+	free((*e)->pend);
 	avcodec_free_context(&(*e)->ctx);
 	free(*e);
 	*e = NULL;
+}
+
+/* Keep f's user SEI until its packet comes out. */
+static int
+hold_sei(struct encode *e, const AVFrame *f)
+{
+	struct pending_sei *ps;
+	int n = 0;
+
+	for (int i = 0; i < f->nb_side_data; i++)
+		n += f->side_data[i]->type == AV_FRAME_DATA_SEI_UNREGISTERED;
+	if (n == 0)
+		return 0;
+	if (n > SEI_MSGS_MAX || f->pts == AV_NOPTS_VALUE) {
+		e->sei_lost++;
+		log_warn("encoder: %d user SEI messages dropped (%s)", n,
+		    n > SEI_MSGS_MAX ? "too many on one frame" : "frame without pts");
+		return 0;
+	}
+	if (e->npend == e->cap) {
+		int cap = e->cap ? 2 * e->cap : 16;
+		struct pending_sei *np = realloc(e->pend, (size_t)cap * sizeof *np);
+
+		if (np == NULL)
+			return ERR_NOMEM;
+		e->pend = np;
+		e->cap = cap;
+	}
+	ps = &e->pend[e->npend];
+	ps->pts = f->pts;
+	ps->n = 0;
+	for (int i = 0; i < f->nb_side_data; i++) {
+		AVFrameSideData *sd = f->side_data[i];
+
+		if (sd->type != AV_FRAME_DATA_SEI_UNREGISTERED)
+			continue;
+		ps->msg[ps->n] = av_buffer_ref(sd->buf);
+		if (ps->msg[ps->n] == NULL) {
+			pending_clear(ps);
+			return ERR_NOMEM;
+		}
+		/* The side data may be a window on its buffer. */
+		ps->msg[ps->n]->data = sd->data;
+		ps->msg[ps->n]->size = sd->size;
+		ps->n++;
+	}
+	e->npend++;
+	return 0;
+}
+
+/* Write the held SEI of pkt's frame into pkt. */
+static void
+put_sei(struct encode *e, AVPacket *pkt)
+{
+	const uint8_t *msg[SEI_MSGS_MAX];
+	size_t len[SEI_MSGS_MAX];
+	struct pending_sei *ps = NULL;
+	int i, ret;
+
+	for (i = 0; i < e->npend; i++)
+		if (e->pend[i].pts == pkt->pts) {
+			ps = &e->pend[i];
+			break;
+		}
+	if (ps == NULL)
+		return;
+	for (int k = 0; k < ps->n; k++) {
+		msg[k] = ps->msg[k]->data;
+		len[k] = ps->msg[k]->size;
+	}
+	ret = sei_insert(pkt, encode_is_hevc(e), e->nal_length_size, msg, len, ps->n);
+	if (ret < 0) {
+		e->sei_lost++;
+		log_warn("encoder: user SEI of the packet at pts %lld not written: %s",
+		    (long long)pkt->pts, err_str(ret));
+	}
+	pending_clear(ps);
+	memmove(ps, ps + 1, (size_t)(e->npend - i - 1) * sizeof *ps);
+	e->npend--;
 }
 
 int
@@ -122,7 +236,12 @@ encode_send(struct encode *e, AVFrame *f)
 	/* libx264 would otherwise copy the source's I/P/B decisions. */
 	if (f != NULL)
 		f->pict_type = AV_PICTURE_TYPE_NONE;
+	if (f != NULL && e->udu_sei && (ret = hold_sei(e, f)) < 0)
+		return ret;
 	ret = avcodec_send_frame(e->ctx, f);
+	if (ret < 0 && f != NULL && e->udu_sei && e->npend > 0 &&
+	    e->pend[e->npend - 1].pts == f->pts)
+		pending_clear(&e->pend[--e->npend]);	/* not taken */
 
 	return ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF ?
 	    ERR_ENCODER : codecs_err(ret);
@@ -133,8 +252,16 @@ encode_receive(struct encode *e, AVPacket *pkt)
 {
 	int ret = avcodec_receive_packet(e->ctx, pkt);
 
+	if (ret == 0 && e->npend > 0)
+		put_sei(e, pkt);
 	return ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF ?
 	    ERR_ENCODER : codecs_err(ret);
+}
+
+int64_t
+encode_sei_lost(const struct encode *e)
+{
+	return e->sei_lost;
 }
 
 const AVCodecContext *

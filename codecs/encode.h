@@ -21,7 +21,8 @@ struct encode_opts {
 	int gop;		/* max keyframe interval in frames, 0 = encoder default */
 	int threads;		/* 0 = auto */
 	int global_header;	/* container wants extradata (mp4, mkv) */
-	int udu_sei;		/* write user-data-unregistered SEI side data */
+	int udu_sei;		/* write frames' user-data-unregistered SEI side
+				   data into their packets (codecs/sei) */
 	double fps;		/* nominal frame rate when there is no input
 				   stream (live): time base is then 1/90000 */
 };
@@ -45,6 +46,9 @@ int encode_send(struct encode *e, struct AVFrame *f);
 int encode_receive(struct encode *e, struct AVPacket *pkt);
 
 const struct AVCodecContext *encode_context(const struct encode *e);
+
+/* Frames whose user SEI could not be written (logged each time). */
+int64_t encode_sei_lost(const struct encode *e);
 
 /* 1 if the encoder makes H.265 (else H.264). */
 int encode_is_hevc(const struct encode *e);

@@ -3,10 +3,14 @@
  * inside the video itself, so any player or recorder keeps them and
  * `unlock request` can find them without decoding a frame.
  *
- * Writing is the encoders' job: sei_attach only hangs the message on the
- * frame as AV_FRAME_DATA_SEI_UNREGISTERED side data, and libx264/libx265
- * opened with udu_sei write it (with emulation prevention) in the frame's
- * access unit. Reading walks the NAL units of an encoded packet by hand:
+ * Writing: sei_attach hangs the message on the frame as
+ * AV_FRAME_DATA_SEI_UNREGISTERED side data, and codecs/encode puts it in
+ * the frame's packet with sei_insert, which builds the SEI NAL unit (with
+ * emulation prevention) itself. The encoders' own udu_sei support is not
+ * used: libx264 writes user SEI into a fixed 1 MB output buffer without
+ * checking, and libx265 3.5 overflows its heap when a frame's messages
+ * grow (x265 PR #10, FFmpeg trac #9666/#10085).
+ * Reading walks the NAL units of an encoded packet by hand:
  * Annex B start codes or avcC/hvcC length prefixes, SEI NAL units only,
  * emulation prevention removed into one scratch buffer per call, then the
  * sei_message() list. The packets come from files and cameras we do not
@@ -15,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavcodec/defs.h>
+#include <libavcodec/packet.h>
 #include <libavutil/frame.h>
 
 #include "../util/err.h"
@@ -41,9 +47,9 @@ struct scratch {
 };
 
 /*
- * What one message costs in x264's output buffer beyond its payload:
- * payload type and size bytes (a 0xFF per 255) and the NAL header,
- * trailing bits and start code around it.
+ * What one message costs in the SEI NAL unit beyond its payload: payload
+ * type and size bytes (a 0xFF per 255), and a share of the NAL header,
+ * trailing bits and start code.
  */
 static size_t
 attach_cost(size_t len)
@@ -293,4 +299,170 @@ sei_extract(const uint8_t *pkt, size_t size, int hevc, int nal_length_size,
 	}
 	free(s.buf);
 	return ret < 0 ? ret : n;
+}
+
+/* ---- Writing ---------------------------------------------------------- */
+
+static int
+is_vcl(const uint8_t *nal, size_t len, int hevc)
+{
+	int type;
+
+	if (len < 1)
+		return 0;
+	if (!hevc) {
+		type = nal[0] & 0x1f;
+		return type >= 1 && type <= 5;
+	}
+	return (nal[0] >> 1 & 0x3f) < 32;
+}
+
+/* Append v as ff_byte run plus last byte. */
+static uint8_t *
+put_ff_coded(uint8_t *w, size_t v)
+{
+	for (; v >= 255; v -= 255)
+		*w++ = 0xff;
+	*w++ = (uint8_t)v;
+	return w;
+}
+
+/*
+ * The SEI RBSP (messages and trailing bits) into a new buffer, then the
+ * NAL unit: header and the RBSP with emulation prevention. *nal malloc'd.
+ */
+static int
+build_sei_nal(int hevc, const uint8_t *const *msg, const size_t *len, int n,
+    uint8_t **nal, size_t *nal_len)
+{
+	size_t raw_len = 1, total = 0, out_len;
+	uint8_t *raw, *w, *out;
+	int zeros = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (len[i] < SEI_UUID_SIZE || len[i] > SEI_FRAME_MAX)
+			return ERR_INVAL;
+		total += attach_cost(len[i]);
+		raw_len += 1 + len[i] / 255 + 1 + len[i];
+	}
+	if (total > SEI_FRAME_MAX)
+		return ERR_INVAL;
+	raw = malloc(raw_len);
+	if (raw == NULL)
+		return ERR_NOMEM;
+	w = raw;
+	for (int i = 0; i < n; i++) {
+		w = put_ff_coded(w, SEI_TYPE_USER_DATA_UNREGISTERED);
+		w = put_ff_coded(w, len[i]);
+		memcpy(w, msg[i], len[i]);
+		w += len[i];
+	}
+	*w++ = 0x80;	/* rbsp_stop_one_bit and alignment */
+	raw_len = (size_t)(w - raw);
+	/* At most one emulation prevention byte per two input bytes. */
+	out = malloc(2 + raw_len + raw_len / 2 + 1);
+	if (out == NULL) {
+		free(raw);
+		return ERR_NOMEM;
+	}
+	out_len = 0;
+	if (hevc) {
+		out[out_len++] = HEVC_NAL_SEI_PREFIX << 1;
+		out[out_len++] = 1;	/* nuh_layer_id 0, nuh_temporal_id_plus1 1 */
+	} else {
+		out[out_len++] = H264_NAL_SEI;	/* nal_ref_idc 0 */
+	}
+	for (size_t i = 0; i < raw_len; i++) {
+		if (zeros == 2 && raw[i] <= 3) {
+			out[out_len++] = 3;
+			zeros = 0;
+		}
+		out[out_len++] = raw[i];
+		zeros = raw[i] == 0 ? zeros + 1 : 0;
+	}
+	free(raw);
+	if (out_len > SEI_NAL_MAX) {
+		free(out);
+		return ERR_INVAL;
+	}
+	*nal = out;
+	*nal_len = out_len;
+	return 0;
+}
+
+int
+sei_insert(AVPacket *pkt, int hevc, int nal_length_size,
+    const uint8_t *const *msg, const size_t *len, int n)
+{
+	const uint8_t *p, *end, *nal = NULL;
+	uint8_t *sei, *w;
+	size_t nlen, sei_len, at = 0, prefix, size;
+	AVBufferRef *buf;
+	int ret, found = 0;
+
+	if (n < 1 || nal_length_size < 0 || nal_length_size > 4)
+		return ERR_INVAL;
+	if (pkt == NULL || pkt->data == NULL || pkt->size <= 0)
+		return ERR_CORRUPT;
+	p = pkt->data;
+	end = pkt->data + pkt->size;
+	while ((ret = next_nal(&p, end, nal_length_size, &nal, &nlen)) == 1) {
+		if (is_vcl(nal, nlen, hevc)) {
+			found = 1;
+			break;
+		}
+	}
+	if (ret < 0)
+		return ret;
+	if (!found)
+		return ERR_CORRUPT;
+	if (nal_length_size == 0) {
+		/* Before the start code, and before its zero_byte if it has one. */
+		at = (size_t)(nal - pkt->data) - 3;
+		if (at > 0 && pkt->data[at - 1] == 0)
+			at--;
+	} else {
+		at = (size_t)(nal - pkt->data) - (size_t)nal_length_size;
+	}
+	ret = build_sei_nal(hevc, msg, len, n, &sei, &sei_len);
+	if (ret < 0)
+		return ret;
+	prefix = nal_length_size == 0 ? 4 : (size_t)nal_length_size;
+	if (nal_length_size > 0 && nal_length_size < 4 &&
+	    sei_len >= (size_t)1 << (8 * nal_length_size)) {
+		free(sei);
+		return ERR_INVAL;
+	}
+	size = (size_t)pkt->size + prefix + sei_len;
+	if (size > INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE) {
+		free(sei);
+		return ERR_INVAL;
+	}
+	buf = av_buffer_alloc(size + AV_INPUT_BUFFER_PADDING_SIZE);
+	if (buf == NULL) {
+		free(sei);
+		return ERR_NOMEM;
+	}
+	w = buf->data;
+	memcpy(w, pkt->data, at);
+	w += at;
+	if (nal_length_size == 0) {
+		static const uint8_t sc[4] = { 0, 0, 0, 1 };
+
+		memcpy(w, sc, 4);
+	} else {
+		for (int i = 0; i < nal_length_size; i++)
+			w[i] = (uint8_t)(sei_len >> (8 * (nal_length_size - 1 - i)));
+	}
+	w += prefix;
+	memcpy(w, sei, sei_len);
+	w += sei_len;
+	memcpy(w, pkt->data + at, (size_t)pkt->size - at);
+	memset(buf->data + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+	free(sei);
+	av_buffer_unref(&pkt->buf);
+	pkt->buf = buf;
+	pkt->data = buf->data;
+	pkt->size = (int)size;
+	return 0;
 }

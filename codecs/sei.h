@@ -1,9 +1,11 @@
 /*
  * H.264/H.265 SEI user_data_unregistered messages: camveil carries its
- * sealed face regions in them (keys/seal makes the payloads). Writing
- * goes through the encoders (x264/x265 write AV_FRAME_DATA_SEI_UNREGISTERED
- * frame side data when `udu_sei` is set); reading parses encoded packets
- * directly, so `unlock request` never decodes video.
+ * sealed face regions in them (keys/seal makes the payloads). The
+ * pipeline hangs them on a frame as AV_FRAME_DATA_SEI_UNREGISTERED side
+ * data (sei_attach); codecs/encode takes them off before the encoder and
+ * writes them into that frame's packet itself (sei_insert), so neither
+ * x264's output buffer nor x265's SEI handling limits them. Reading parses
+ * encoded packets directly, so `unlock request` never decodes video.
  */
 #ifndef CAMVEIL_SEI_H
 #define CAMVEIL_SEI_H
@@ -12,19 +14,19 @@
 #include <stdint.h>
 
 struct AVFrame;
+struct AVPacket;
 
 #define SEI_UUID_SIZE 16
 
+/* Largest SEI NAL unit sei_extract reads or sei_insert writes. */
+#define SEI_NAL_MAX (4 << 20)
+
 /*
  * Most bytes of user data per frame, all its messages together (each
- * counted with its uuid and coding overhead). libx264 writes them into
- * its output buffer without checking its size, which is 1000000 bytes at
- * small resolutions: more corrupts the encoder's heap.
+ * counted with its uuid and coding overhead): one SEI NAL unit, with
+ * room left for emulation prevention bytes below SEI_NAL_MAX.
  */
-#define SEI_FRAME_MAX 960000
-
-/* Largest SEI NAL unit sei_extract reads; bigger ones are ERR_CORRUPT. */
-#define SEI_NAL_MAX (4 << 20)
+#define SEI_FRAME_MAX (3 << 20)
 
 /*
  * Attach one user_data_unregistered message (uuid + payload) to frame f
@@ -33,15 +35,27 @@ struct AVFrame;
  * 0, ERR_NOMEM, or ERR_INVAL if the frame's messages would exceed
  * SEI_FRAME_MAX (f is then unchanged).
  *
- * The encoder writes every such side data on the frame, including what
- * the decoder copied from the source's own SEI. libx265 3.5 writes each
- * message behind its own UUID (sei_extract accepts that), and it reuses
- * a recycled frame's SEI buffers without growing them: a frame with more
- * messages, or a bigger one in the same place, than an earlier frame
- * overflows x265's heap (Encoder::copyUserSEIMessages).
+ * codecs/encode writes every such side data on the frame, including what
+ * the decoder copied from the source's own SEI (the decode stage drops
+ * those unless asked to keep them).
  */
 int sei_attach(struct AVFrame *f, const uint8_t uuid[SEI_UUID_SIZE],
     const uint8_t *payload, size_t len);
+
+/*
+ * Write one SEI NAL unit holding the n user_data_unregistered messages
+ * msg[i] (len[i] bytes each: uuid then payload, as sei_attach stores
+ * them) into an encoded packet, just before its first VCL NAL unit
+ * (where H.264 SEI and H.265 prefix SEI belong: after any access unit
+ * delimiter and parameter sets). The packet is delimited as
+ * sei_nal_length_size says; its data is replaced, its properties and
+ * side data kept. Returns 0, ERR_NOMEM, ERR_INVAL (n < 1, a nal_length
+ * size outside 0..4, more than SEI_FRAME_MAX bytes, or a NAL unit that
+ * would not fit the length prefix), ERR_CORRUPT if the packet holds no
+ * VCL NAL unit or cannot be walked; the packet is then unchanged.
+ */
+int sei_insert(struct AVPacket *pkt, int hevc, int nal_length_size,
+    const uint8_t *const *msg, const size_t *len, int n);
 
 /*
  * One message found in a packet; payload points into sei_extract's

@@ -691,12 +691,6 @@ load(const char *path, const char *text, size_t len, struct config **out,
 			ret = ERR_INVAL;
 			goto out;
 		}
-		if (cc->mode == CONFIG_MODE_ENCRYPT && cc->codec != CODEC_H264) {
-			err_cause(cause, "%s:%d: cameras[%d].codec: encrypt mode needs h264 "
-			    "(this libx265 corrupts memory with per-frame SEI)", c->file, cc->line, i);
-			ret = ERR_INVAL;
-			goto out;
-		}
 	}
 	ret = check_camera_users(c, cause);
 out:

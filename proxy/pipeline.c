@@ -247,15 +247,6 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 			ret = ERR_INVAL;
 			goto fail;
 		}
-		if (o->encode.codec != NULL && strcmp(o->encode.codec, "libx265") == 0) {
-			/* x265 3.5 (Debian 12) overflows its heap when user SEI
-			 * payloads grow from frame to frame (copyUserSEIMessages
-			 * reuses the first buffer of a recycled frame). */
-			err_cause(cause, "encrypt mode needs H.264 output: this libx265 "
-			    "corrupts memory with per-frame SEI payloads");
-			ret = ERR_UNSUPPORTED;
-			goto fail;
-		}
 		ret = seal_create(o->seal_key, o->camera ? o->camera : "camera",
 		    o->seal_segment, 1, &p->seal, cause);
 		if (ret < 0)

@@ -242,11 +242,12 @@ static const struct frame_plan plan_mixed[FRAMES] = {
 };
 
 /*
- * For libx265: the same number of messages on every frame, and each
- * message no bigger than the one before it in the same place. x265 3.5
- * (Encoder::copyUserSEIMessages) keeps the payload buffers of a recycled
- * frame and copies a bigger payload into the old, smaller buffer: a heap
- * overflow (x265 Bitbucket PR #10, FFmpeg trac #9666/#10085).
+ * The same number of messages on every frame, and each message no bigger
+ * than the one before it in the same place: the only shape x265 3.5's own
+ * udu_sei survived (Encoder::copyUserSEIMessages keeps the payload
+ * buffers of a recycled frame and copies a bigger payload into the old,
+ * smaller buffer: x265 Bitbucket PR #10, FFmpeg trac #9666/#10085).
+ * codecs/encode writes the SEI itself now; kept as one more shape.
  */
 static const struct frame_plan plan_x265[FRAMES] = {
 	{ 3, { { 1, 70000, 1 }, { 0, 40, 0 }, { 1, 300, 2 } } },
@@ -257,6 +258,21 @@ static const struct frame_plan plan_x265[FRAMES] = {
 	{ 3, { { 1, 1, 0 }, { 0, 40, 0 }, { 1, 0, 0 } } },
 	{ 3, { { 1, 0, 0 }, { 0, 40, 0 }, { 1, 0, 0 } } },
 	{ 3, { { 1, 0, 0 }, { 0, 40, 0 }, { 1, 0, 0 } } },
+};
+
+/*
+ * Past what libx264's own udu_sei could write (its 1 MB output buffer):
+ * messages of 1.5 and 2.9 MB, then small ones.
+ */
+static const struct frame_plan plan_big[FRAMES] = {
+	{ 1, { { 1, 1500000, 0 } } },
+	{ 2, { { 1, 2900000, 2 }, { 0, 100, 0 } } },
+	{ 1, { { 1, 10, 0 } } },
+	{ 0, { { 0, 0, 0 } } },
+	{ 1, { { 1, 1500000, 1 } } },
+	{ 1, { { 1, 0, 0 } } },
+	{ 0, { { 0, 0, 0 } } },
+	{ 1, { { 1, 3, 0 } } },
 };
 
 /* Payload bytes of message k of frame f (same bytes every time). */
@@ -518,6 +534,11 @@ static struct rt_case rt_cases[] = {
 	{ "roundtrip/x265_annexb", "libx265", RT_ANNEXB, plan_x265 },
 	{ "roundtrip/x265_length4", "libx265", RT_LEN4, plan_x265 },
 	{ "roundtrip/x265_mp4_hvcc", "libx265", RT_MP4, plan_x265 },
+	/* Growing messages: x265's own udu_sei overflowed its heap here. */
+	{ "roundtrip/x265_mixed_annexb", "libx265", RT_ANNEXB, plan_mixed },
+	{ "roundtrip/x265_mixed_mp4_hvcc", "libx265", RT_MP4, plan_mixed },
+	{ "roundtrip/x264_big_annexb", "libx264", RT_ANNEXB, plan_big },
+	{ "roundtrip/x265_big_mp4_hvcc", "libx265", RT_MP4, plan_big },
 };
 
 /* Looks for the encoder's version SEI under its own UUID. */
@@ -1054,6 +1075,168 @@ test_attach_limit(void **state)
 	free(pl);
 }
 
+/* ---- sei_insert --------------------------------------------------------- */
+
+/*
+ * Hand-built packets: where the SEI NAL unit lands, and the exact bytes
+ * (H.264 SEI 06 / H.265 prefix SEI 4e01, type 05, size, UUID, payload,
+ * trailing 80, with emulation prevention). The payload "0000 01" needs
+ * an 03 after the two zeros.
+ */
+struct ins_case {
+	const char *name;
+	int hevc, nls;
+	const char *in;
+	const char *payload;	/* after the UUID */
+	int want_ret;
+	const char *want;	/* the packet after (ignored on error) */
+};
+
+#define SEI264 "06 05 13" UU "000003 01 80"
+#define SEI265 "4e01 05 13" UU "000003 01 80"
+
+static const struct ins_case ins_cases[] = {
+	{ "insert/h264_slice_only", 0, 0, "00000001 65 aabb", "000001", 0,
+	  "00000001" SEI264 "00000001 65 aabb" },
+	{ "insert/h264_after_sps_pps", 0, 0,
+	  "00000001 67 4200 00000001 68 ce 000001 65 88", "000001", 0,
+	  "00000001 67 4200 00000001 68 ce 00000001" SEI264 "000001 65 88" },
+	{ "insert/h264_after_aud_and_sei", 0, 0,
+	  "00000001 09 f0 000001 06 0501 aa 80 000001 41 9a", "000001", 0,
+	  "00000001 09 f0 000001 06 0501 aa 80 00000001" SEI264 "000001 41 9a" },
+	{ "insert/h264_len4", 0, 4, "00000002 6742 00000002 6588", "000001", 0,
+	  "00000002 6742 00000018" SEI264 "00000002 6588" },
+	{ "insert/h264_len2", 0, 2, "0002 6588", "000001", 0,
+	  "0018" SEI264 "0002 6588" },
+	{ "insert/h265_after_vps_sps_pps", 1, 0,
+	  "00000001 4001 0c 00000001 4201 01 00000001 4401 c1 00000001 2601 af",
+	  "000001", 0,
+	  "00000001 4001 0c 00000001 4201 01 00000001 4401 c1 00000001" SEI265
+	  "00000001 2601 af" },
+	{ "insert/h265_trail_len4", 1, 4, "00000003 0201 d0", "000001", 0,
+	  "00000019" SEI265 "00000003 0201 d0" },
+	{ "err/no_vcl", 0, 0, "00000001 67 4200 00000001 68 ce", "00", ERR_CORRUPT, NULL },
+	{ "err/h265_no_vcl", 1, 0, "00000001 4001 0c", "00", ERR_CORRUPT, NULL },
+	{ "err/cut_length", 0, 4, "00000009 6588", "00", ERR_CORRUPT, NULL },
+	{ "err/nls5", 0, 5, "0000000002 6588", "00", ERR_INVAL, NULL },
+	{ "err/empty", 0, 0, "", "00", ERR_CORRUPT, NULL },
+};
+
+static AVPacket *
+hex_packet(const char *hex)
+{
+	AVPacket *pkt = av_packet_alloc();
+	size_t n;
+	uint8_t *b = unhex(hex, &n);
+
+	assert_non_null(pkt);
+	if (n > 0) {
+		assert_int_equal(av_new_packet(pkt, (int)n), 0);
+		memcpy(pkt->data, b, n);
+	}
+	free(b);
+	pkt->pts = 1234;
+	return pkt;
+}
+
+static void
+test_insert(void **state)
+{
+	const struct ins_case *c = *state;
+	AVPacket *pkt = hex_packet(c->in);
+	size_t plen, in_len, want_len;
+	uint8_t *pl = unhex(c->payload, &plen);
+	uint8_t *msg = malloc(SEI_UUID_SIZE + plen);
+	uint8_t *in = unhex(c->in, &in_len);
+	const uint8_t *m[1];
+	size_t ml[1];
+	int ret;
+
+	assert_non_null(msg);
+	memcpy(msg, hex_uuid, SEI_UUID_SIZE);
+	memcpy(msg + SEI_UUID_SIZE, pl, plen);
+	m[0] = msg;
+	ml[0] = SEI_UUID_SIZE + plen;
+	ret = sei_insert(pkt, c->hevc, c->nls, m, ml, 1);
+	assert_int_equal(ret, c->want_ret);
+	if (ret == 0) {
+		uint8_t *want = unhex(c->want, &want_len);
+
+		assert_int_equal((size_t)pkt->size, want_len);
+		assert_memory_equal(pkt->data, want, want_len);
+		assert_int_equal(pkt->pts, 1234);
+		free(want);
+		/* And sei_extract reads back exactly the payload. */
+		got_reset();
+		got.cur = 0;
+		assert_int_equal(sei_extract(pkt->data, (size_t)pkt->size, c->hevc,
+		    c->nls, hex_uuid, got_cb, &got), 1);
+		assert_int_equal(got.len[0], plen);
+		assert_memory_equal(got.data[0], pl, plen);
+		got_reset();
+	} else {
+		/* Unchanged on failure. */
+		assert_int_equal((size_t)pkt->size, in_len);
+		if (in_len > 0)
+			assert_memory_equal(pkt->data, in, in_len);
+	}
+	av_packet_free(&pkt);
+	free(pl);
+	free(msg);
+	free(in);
+}
+
+/*
+ * Several messages in one NAL unit, the frame budget, and a NAL unit too
+ * big for a 2-byte length prefix.
+ */
+static void
+test_insert_limits(void **state)
+{
+	AVPacket *pkt;
+	uint8_t *big = calloc(1, SEI_FRAME_MAX + 1);
+	const uint8_t *m[3];
+	size_t ml[3];
+
+	(void)state;
+	assert_non_null(big);
+	memcpy(big, test_uuid, SEI_UUID_SIZE);
+	fill_payload(big + SEI_UUID_SIZE, 70000, 3, 0);
+	m[0] = m[1] = m[2] = big;
+	ml[0] = 17;
+	ml[1] = SEI_UUID_SIZE + 70000;
+	ml[2] = SEI_UUID_SIZE;
+	pkt = hex_packet("00000001 65 88");
+	assert_int_equal(sei_insert(pkt, 0, 0, m, ml, 3), 0);
+	got_reset();
+	assert_int_equal(sei_extract(pkt->data, (size_t)pkt->size, 0, 0, test_uuid,
+	    got_cb, &got), 3);
+	assert_int_equal(got.len[0], 1);
+	assert_int_equal(got.len[1], 70000);
+	assert_memory_equal(got.data[1], big + SEI_UUID_SIZE, 70000);
+	assert_int_equal(got.len[2], 0);
+	got_reset();
+	av_packet_free(&pkt);
+
+	/* 0xFFFF is the most a 2-byte prefix holds. */
+	pkt = hex_packet("0002 6588");
+	assert_int_equal(sei_insert(pkt, 0, 2, m, ml + 1, 1), ERR_INVAL);
+	assert_int_equal(pkt->size, 4);
+	av_packet_free(&pkt);
+
+	pkt = hex_packet("00000001 65 88");
+	ml[0] = SEI_FRAME_MAX;
+	assert_int_equal(sei_insert(pkt, 0, 0, m, ml, 1), ERR_INVAL);
+	ml[0] = ml[1] = SEI_FRAME_MAX / 2;
+	assert_int_equal(sei_insert(pkt, 0, 0, m, ml, 2), ERR_INVAL);
+	ml[0] = 8;	/* shorter than a UUID */
+	assert_int_equal(sei_insert(pkt, 0, 0, m, ml, 1), ERR_INVAL);
+	assert_int_equal(sei_insert(pkt, 0, 0, m, ml, 0), ERR_INVAL);
+	assert_int_equal(pkt->size, 6);
+	av_packet_free(&pkt);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -1071,6 +1254,8 @@ main(void)
 	UNIT_TABLE(&l, nls_cases, test_nls);
 	UNIT_TEST(&l, test_attach);
 	UNIT_TEST(&l, test_attach_limit);
+	UNIT_TABLE(&l, ins_cases, test_insert);
+	UNIT_TEST(&l, test_insert_limits);
 	n = (size_t)unit_run("sei", &l);
 	avformat_free_context(src_fmt);
 	return (int)n;
