@@ -22,6 +22,7 @@
 #include "codecs.h"
 #include "encode.h"
 #include "sei.h"
+#include "sidecar.h"
 
 #define SEI_MSGS_MAX 64	/* user SEI messages per frame */
 
@@ -30,11 +31,14 @@ struct pending_sei {
 	int64_t pts;
 	int n;
 	AVBufferRef *msg[SEI_MSGS_MAX];
+	uint8_t fp[SIDECAR_FP_BYTES];	/* with a sidecar: the picture's fingerprint */
 };
 
 struct encode {
 	AVCodecContext *ctx;
-	int udu_sei;
+	int udu_sei;		/* hold frames' user SEI for their packets */
+	int udu_sei_inband;	/* and write it into them */
+	struct sidecar_writer *sidecar;	/* borrowed */
 	int nal_length_size;	/* of the encoder's packets (0: Annex B) */
 	struct pending_sei *pend;
 	int npend, cap;
@@ -117,7 +121,9 @@ encode_open(const struct encode_opts *o, const AVFrame *first,
 	if (strcmp(name, "libx265") == 0 && log_get_level() < LOG_DEBUG)
 		av_opt_set(c->priv_data, "x265-params", "log-level=error", 0);
 	/* Not the encoders' udu_sei: see the top of this file. */
-	e->udu_sei = o->udu_sei;
+	e->udu_sei = o->udu_sei || o->sidecar != NULL;
+	e->udu_sei_inband = o->udu_sei;
+	e->sidecar = o->sidecar;
 	ret = avcodec_open2(c, codec, NULL);
 	if (ret < 0) {
 		err_cause(cause, "cannot open encoder %s (preset %s): %s", name,
@@ -193,6 +199,12 @@ hold_sei(struct encode *e, const AVFrame *f)
 		ps->msg[ps->n]->size = sd->size;
 		ps->n++;
 	}
+	if (e->sidecar != NULL) {
+		struct image img;
+
+		codecs_frame_image((AVFrame *)f, &img);
+		sidecar_fingerprint(&img, ps->fp);
+	}
 	e->npend++;
 	return 0;
 }
@@ -217,7 +229,18 @@ put_sei(struct encode *e, AVPacket *pkt)
 		msg[k] = ps->msg[k]->data;
 		len[k] = ps->msg[k]->size;
 	}
-	ret = sei_insert(pkt, encode_is_hevc(e), e->nal_length_size, msg, len, ps->n);
+	if (e->sidecar != NULL) {
+		int64_t us = av_rescale_q(pkt->pts, e->ctx->time_base, AV_TIME_BASE_Q);
+
+		ret = sidecar_write(e->sidecar, us, ps->fp, msg, len, ps->n);
+		if (ret < 0) {
+			e->sei_lost++;
+			log_warn("encoder: sidecar %s: frame at pts %lld not written: %s",
+			    sidecar_writer_path(e->sidecar), (long long)pkt->pts, err_str(ret));
+		}
+	}
+	ret = e->udu_sei_inband ? sei_insert(pkt, encode_is_hevc(e), e->nal_length_size,
+	    msg, len, ps->n) : 0;
 	if (ret < 0) {
 		e->sei_lost++;
 		log_warn("encoder: user SEI of the packet at pts %lld not written: %s",

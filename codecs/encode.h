@@ -11,6 +11,7 @@ struct AVFrame;
 struct AVPacket;
 struct AVStream;
 struct encode;
+struct sidecar_writer;
 
 struct encode_opts {
 	const char *codec;	/* "libx264" (default) or "libx265" */
@@ -23,6 +24,8 @@ struct encode_opts {
 	int global_header;	/* container wants extradata (mp4, mkv) */
 	int udu_sei;		/* write frames' user-data-unregistered SEI side
 				   data into their packets (codecs/sei) */
+	struct sidecar_writer *sidecar;	/* and/or into this sidecar file
+				   (codecs/sidecar), with each packet's time */
 	double fps;		/* nominal frame rate when there is no input
 				   stream (live): time base is then 1/90000 */
 };

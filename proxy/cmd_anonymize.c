@@ -11,6 +11,7 @@
 
 #include "../blur/model.h"
 #include "../codecs/codecs.h"
+#include "../codecs/sidecar.h"
 #include "../keys/judicial.h"
 #include "../util/err.h"
 #include "../util/log.h"
@@ -34,6 +35,8 @@ usage(FILE *fp)
 "  --key FILE             judicial.pub from 'camveil keys init' (encrypt mode)\n"
 "  --camera NAME          camera name sealed with the faces (default: INPUT's\n"
 "                         file name); 'unlock request --camera' selects by it\n"
+"  --sidecar FILE         encrypt mode: also write the seals to FILE (new), for\n"
+"                         recorders or tools that drop SEI (docs/KEYS.md)\n"
 "  --no-audio             drop audio streams (voices are personal data too)\n"
 "Detection:\n"
 "  --model FILE           YuNet ONNX model (default: search path, see docs)\n"
@@ -107,7 +110,7 @@ cmd_anonymize(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_MODEL, O_MIN_FACE, O_THRESHOLD, O_TILES, O_HOLD,
 	    O_LOOKBACK, O_TIMEOUT, O_CODEC, O_PRESET, O_CRF, O_BITRATE,
-	    O_NO_AUDIO, O_JSON, O_KEY, O_CAMERA };
+	    O_NO_AUDIO, O_JSON, O_KEY, O_CAMERA, O_SIDECAR };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "model", required_argument, NULL, O_MODEL },
@@ -125,6 +128,7 @@ cmd_anonymize(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "key", required_argument, NULL, O_KEY },
 		{ "camera", required_argument, NULL, O_CAMERA },
+		{ "sidecar", required_argument, NULL, O_SIDECAR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -132,7 +136,8 @@ cmd_anonymize(int argc, char **argv)
 	};
 	struct pipeline_opts o;
 	struct pipeline_stats st;
-	const char *model_opt = NULL, *key_path = NULL, *camera = NULL;
+	const char *model_opt = NULL, *key_path = NULL, *camera = NULL, *sidecar = NULL;
+	struct sidecar_writer *sw = NULL;
 	char model[PATH_MAX], *cause = NULL, cambuf[65];
 	struct judicial_pub *pk = NULL;
 	int c, json = 0, quiet = 0, ret, m, encrypt = 0;
@@ -151,6 +156,9 @@ cmd_anonymize(int argc, char **argv)
 				return 2;
 			}
 			o.mode = (enum obscure_mode)m;
+			break;
+		case O_SIDECAR:
+			sidecar = optarg;
 			break;
 		case O_KEY:
 			key_path = optarg;
@@ -253,6 +261,10 @@ cmd_anonymize(int argc, char **argv)
 		    "--key is only used with --mode encrypt");
 		return 2;
 	}
+	if (sidecar != NULL && !encrypt) {
+		fprintf(stderr, "camveil anonymize: --sidecar is only used with --mode encrypt\n");
+		return 2;
+	}
 	if (camera == NULL) {
 		const char *b = strrchr(argv[optind], '/');
 
@@ -283,9 +295,26 @@ cmd_anonymize(int argc, char **argv)
 	}
 	o.detect.model = model;
 	o.progress = !quiet && !json && isatty(STDERR_FILENO);
+	if (sidecar != NULL && (ret = sidecar_create(sidecar, &sw, &cause)) < 0) {
+		fprintf(stderr, "camveil anonymize: --sidecar: %s\n", cause ? cause : err_str(ret));
+		free(cause);
+		judicial_pub_free(&pk);
+		return 1;
+	}
+	o.encode.sidecar = sw;
 
 	ret = pipeline_run_file(&o, argv[optind], argv[optind + 1], &st, &cause);
 	judicial_pub_free(&pk);
+	if (sw != NULL) {
+		int r2 = sidecar_close(&sw);
+
+		if (ret == 0 && r2 < 0) {
+			ret = r2;
+			err_cause(&cause, "sidecar %s: %s", sidecar, err_str(r2));
+		}
+		if (ret < 0)
+			unlink(sidecar);
+	}
 	if (ret < 0) {
 		fprintf(stderr, "camveil anonymize: %s\n", cause ? cause : err_str(ret));
 		free(cause);
