@@ -12,6 +12,7 @@
 #include "../blur/obscure.h"
 #include "../codecs/codecs.h"
 #include "../codecs/encode.h"
+#include "../codecs/sidecar.h"
 #include "../keys/judicial.h"
 #include "../codecs/source.h"
 #include "../util/clock.h"
@@ -143,6 +144,7 @@ struct run {
 	char *enc_cause;
 	/* encoder thread only */
 	struct encode *enc;
+	struct sidecar_writer *sidecar;	/* encrypt mode with sidecar: DIR */
 	struct AVFrame *ef;
 	struct AVPacket *pkt;
 	int have_format;
@@ -171,6 +173,14 @@ run_close(struct run *r)
 	pipeline_free(&r->pipe);
 	judicial_pub_free(&r->seal_key);
 	encode_free(&r->enc);
+	if (r->sidecar != NULL) {
+		char path[4096];
+		int ret;
+
+		snprintf(path, sizeof path, "%s", sidecar_writer_path(r->sidecar));
+		if ((ret = sidecar_close(&r->sidecar)) < 0)
+			log_warn("camera %s: sidecar %s: %s", r->c->cc.name, path, err_str(ret));
+	}
 	source_free(&r->src);
 	codecs_frame_free(&r->in);
 	codecs_frame_free(&r->out);
@@ -252,6 +262,23 @@ open_encoder(struct run *r, char **cause)
 		.fps = r->info.fps,
 	};
 
+	if (c->cc.mode == CONFIG_MODE_ENCRYPT && c->cc.sidecar != NULL) {
+		/* One file per run: each holds one output timeline. */
+		char path[4096], stamp[32];
+		int64_t now = clock_wall_us();
+		time_t sec = (time_t)(now / 1000000);
+		struct tm tm;
+		int ret;
+
+		gmtime_r(&sec, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+		snprintf(path, sizeof path, "%s/%s-%s.%06lldZ.cvsc", c->cc.sidecar, c->cc.name,
+		    stamp, (long long)(now % 1000000));
+		if ((ret = sidecar_create(path, &r->sidecar, cause)) < 0)
+			return ret;
+		eo.sidecar = r->sidecar;
+		log_info("camera %s: seals also written to %s", c->cc.name, path);
+	}
 	return encode_open(&eo, r->ef, NULL, &r->enc, cause);
 }
 

@@ -588,7 +588,7 @@ unlock_restore(int argc, char **argv)
 	struct unlock_request *rq = NULL;
 	struct judicial_pub *pk = NULL;
 	struct unseal_ctx u = { 0 };
-	struct pipeline_unseal us = { unseal_cb, &u };
+	struct pipeline_unseal us = { .fn = unseal_cb, .opaque = &u };
 	struct pipeline_opts o;
 	struct pipeline_stats ps;
 	struct restore_stats rs;

@@ -69,6 +69,9 @@ static const struct option options[] = {
 	  "originals sealed in the stream for a k-of-n judicial unlock; needs key)" },
 	{ NULL, "key", T_STRING, C(key), NULL, 0, 0, NULL, 0,
 	  "encrypt mode: judicial.pub from 'camveil keys init'" },
+	{ NULL, "sidecar", T_STRING, C(sidecar), NULL, 0, 0, NULL, 0,
+	  "encrypt mode: also write the seals to a new file NAME-TIME.cvsc in "
+	  "this directory per camera run, for recorders that drop SEI" },
 	{ NULL, "transport", T_ENUM, C(transport), "auto", 0, 0, transports, 0,
 	  "RTSP transport to the camera: auto, tcp or udp" },
 	{ NULL, "min_face", T_INT, C(min_face), "16", 4, 4096, NULL, 0,
@@ -684,6 +687,12 @@ load(const char *path, const char *text, size_t len, struct config **out,
 	for (int i = 0; i < c->ncameras; i++) {
 		struct config_camera *cc = &c->cameras[i];
 
+		if (cc->sidecar != NULL && cc->mode != CONFIG_MODE_ENCRYPT) {
+			err_cause(cause, "%s:%d: cameras[%d].sidecar: only used with mode: encrypt",
+			    c->file, cc->line, i);
+			ret = ERR_INVAL;
+			goto out;
+		}
 		if ((cc->mode == CONFIG_MODE_ENCRYPT) != (cc->key != NULL)) {
 			err_cause(cause, "%s:%d: cameras[%d].%s", c->file, cc->line, i,
 			    cc->key == NULL ? "mode: encrypt needs key: (a judicial.pub)" :

@@ -20,6 +20,7 @@ struct config_camera {
 	int enabled;
 	int mode;		/* enum obscure_mode, or CONFIG_MODE_ENCRYPT */
 	char *key;		/* encrypt mode: judicial.pub */
+	char *sidecar;		/* encrypt mode: directory for sidecar files */
 	int transport;		/* enum config_transport, for rtsp:// sources */
 	int min_face;
 	float threshold;

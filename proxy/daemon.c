@@ -202,7 +202,9 @@ camera_changed(const struct config_camera *a, const struct config_camera *b)
 	    a->hold != b->hold || a->detect_timeout_ms != b->detect_timeout_ms ||
 	    strcmp(a->preset, b->preset) != 0 || a->bitrate != b->bitrate ||
 	    a->gop != b->gop || a->lookback != b->lookback || a->codec != b->codec ||
-	    (a->key == NULL) != (b->key == NULL) || (a->key && strcmp(a->key, b->key) != 0);
+	    (a->key == NULL) != (b->key == NULL) || (a->key && strcmp(a->key, b->key) != 0) ||
+	    (a->sidecar == NULL) != (b->sidecar == NULL) ||
+	    (a->sidecar && strcmp(a->sidecar, b->sidecar) != 0);
 }
 
 static void

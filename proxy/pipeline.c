@@ -563,7 +563,17 @@ unseal_frame(struct pipeline *p, struct AVFrame *f, double t)
 
 	if ((ret = codecs_frame_make_writable(f)) < 0)
 		return ret;
-	nb = codecs_frame_sei(f, seal_uuid, v, MAX_PAYLOADS);
+	if (p->o.unseal->bundles != NULL) {
+		struct pipeline_payload pp[MAX_PAYLOADS];
+
+		nb = p->o.unseal->bundles(p->o.unseal->opaque, t, pp, MAX_PAYLOADS);
+		for (int b = 0; b < nb; b++) {
+			v[b].data = pp[b].data;
+			v[b].size = pp[b].size;
+		}
+	} else {
+		nb = codecs_frame_sei(f, seal_uuid, v, MAX_PAYLOADS);
+	}
 	for (int b = 0; b < nb && n < MAX_PAYLOADS; b++) {
 		const uint8_t *d[SEAL_BUNDLE_MAX];
 		size_t sz[SEAL_BUNDLE_MAX];

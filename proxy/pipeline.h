@@ -35,10 +35,14 @@ struct pipeline_payload {
  * obscuring, every decoded frame and the sealed payloads it carries go
  * to fn, which restores or masks regions in img. A negative return
  * stops the run with that error (fn keeps its own explanation).
+ * The payloads are the seal bundles in the frame's SEI, or, if bundles
+ * is set, what it returns for the frame at time t (a sidecar file's):
+ * up to max bundles into out, borrowed until the next call; the count.
  */
 struct pipeline_unseal {
 	int (*fn)(void *opaque, struct image *img, const struct pipeline_payload *items,
 	    int n, double t);
+	int (*bundles)(void *opaque, double t, struct pipeline_payload *out, int max);
 	void *opaque;
 };
 
