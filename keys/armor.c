@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,28 +37,45 @@ write_all(int fd, const void *buf, size_t len)
 }
 
 int
-armor_write(const char *path, int mode, const char *comment, const uint8_t *blob,
-    size_t len, char **cause)
+armor_create(const char *path, int mode, int *fd, char **cause)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (*fd < 0) {
+		int e = errno;
+
+		err_cause(cause, "%s: %s%s", path, strerror(e),
+		    e == EEXIST ? " (refusing to overwrite it)" : "");
+		return -e;
+	}
+	return 0;
+}
+
+void
+armor_abandon(int fd, const char *path)
+{
+	close(fd);
+	unlink(path);
+}
+
+int
+armor_finish(int fd, const char *path, const char *comment, const uint8_t *blob, size_t len,
+    char **cause)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(len, B64);
-	char *b64 = malloc(b64len);
-	int fd = -1, ret;
+	char *b64 = NULL;
+	int ret;
 
-	if (b64 == NULL)
-		return ERR_NOMEM;
-	if (strchr(comment, '\n') != NULL) {
-		ret = ERR_INVAL;
+	if (strchr(comment, '\n') != NULL || strchr(comment, '\r') != NULL) {
 		err_cause(cause, "%s: comment has a line break", path);
-		goto out;
+		ret = ERR_INVAL;
+		goto fail;
+	}
+	b64 = malloc(b64len);
+	if (b64 == NULL) {
+		ret = ERR_NOMEM;
+		goto fail;
 	}
 	sodium_bin2base64(b64, b64len, blob, len, B64);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		ret = -errno;
-		err_cause(cause, "%s: %s%s", path, strerror(errno),
-		    errno == EEXIST ? " (refusing to overwrite it)" : "");
-		goto out;
-	}
 	if ((ret = write_all(fd, ARMOR_COMMENT, strlen(ARMOR_COMMENT))) < 0 ||
 	    (ret = write_all(fd, comment, strlen(comment))) < 0 ||
 	    (ret = write_all(fd, "\n", 1)) < 0 ||
@@ -65,19 +83,35 @@ armor_write(const char *path, int mode, const char *comment, const uint8_t *blob
 	    (ret = write_all(fd, "\n", 1)) < 0 ||
 	    (fsync(fd) < 0 && (ret = -errno) < 0)) {
 		err_cause(cause, "%s: %s", path, strerror(-ret));
-		close(fd);
-		fd = -1;
-		unlink(path);
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0 && close(fd) < 0 && ret == 0) {
-		ret = -errno;
-		err_cause(cause, "%s: %s", path, strerror(errno));
+		goto fail;
 	}
 	free(b64);
+	if (close(fd) < 0) {
+		ret = -errno;
+		err_cause(cause, "%s: %s", path, strerror(errno));
+		unlink(path);
+		return ret;
+	}
+	return 0;
+fail:
+	free(b64);
+	armor_abandon(fd, path);
 	return ret;
+}
+
+int
+armor_write(const char *path, int mode, const char *comment, const uint8_t *blob,
+    size_t len, char **cause)
+{
+	int fd, ret;
+
+	if (strchr(comment, '\n') != NULL || strchr(comment, '\r') != NULL) {
+		err_cause(cause, "%s: comment has a line break", path);
+		return ERR_INVAL;
+	}
+	if ((ret = armor_create(path, mode, &fd, cause)) < 0)
+		return ret;
+	return armor_finish(fd, path, comment, blob, len, cause);
 }
 
 int
@@ -98,6 +132,8 @@ armor_decode(const char *text, size_t len, size_t max, uint8_t **blob, size_t *b
 	e = memchr(b, '\n', len - (size_t)(b - text));
 	if (e == NULL || (size_t)(e + 1 - text) != len)
 		return ERR_CORRUPT;	/* exactly two lines */
+	if (e > b && e[-1] == '\r')
+		e--;		/* CRLF; the comment line's CR is in the comment */
 	if (e == b)
 		return ERR_CORRUPT;
 	outmax = (size_t)(e - b) / 4 * 3 + 3;
@@ -119,8 +155,9 @@ armor_decode(const char *text, size_t len, size_t max, uint8_t **blob, size_t *b
 int
 armor_read(const char *path, size_t max, uint8_t **blob, size_t *len, char **cause)
 {
-	size_t tmax = max / 3 * 4 + 1024, tlen = 0;
+	size_t tmax = max / 3 * 4 + 1024, tlen = 0, want = tmax;
 	char *text = NULL;
+	struct stat sb;
 	FILE *fp;
 	int ret;
 
@@ -132,18 +169,23 @@ armor_read(const char *path, size_t max, uint8_t **blob, size_t *len, char **cau
 		err_cause(cause, "%s: %s", path, strerror(errno));
 		return ret;
 	}
-	text = malloc(tmax + 1);
+	/* A request may be hundreds of MB at most: size the buffer by the
+	 * file when it says, not by the format's limit. */
+	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size < tmax)
+		want = (size_t)sb.st_size;
+	text = malloc(want + 1);
 	if (text == NULL) {
 		fclose(fp);
 		return ERR_NOMEM;
 	}
-	tlen = fread(text, 1, tmax + 1, fp);
+	tlen = fread(text, 1, want + 1, fp);
 	if (ferror(fp)) {
 		ret = ERR_IO;
 		err_cause(cause, "%s: read error", path);
-	} else if (tlen > tmax) {
+	} else if (tlen > want) {
 		ret = ERR_CORRUPT;
-		err_cause(cause, "%s: too large for this kind of file", path);
+		err_cause(cause, "%s: %s", path, want < tmax ? "changed while it was read" :
+		    "too large for this kind of file");
 	} else {
 		ret = armor_decode(text, tlen, max, blob, len);
 		if (ret == ERR_CORRUPT)

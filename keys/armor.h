@@ -20,7 +20,24 @@
 int armor_write(const char *path, int mode, const char *comment,
     const uint8_t *blob, size_t len, char **cause);
 
-/* Decode armored text (untrusted) into a malloc'd blob of at most max bytes. */
+/*
+ * armor_write in two steps, for a writer with expensive work between
+ * (a share's Argon2): armor_create makes the file (as armor_write does)
+ * and gives its descriptor, so an existing file or a symbolic link fails
+ * before the work; armor_finish writes, fsyncs and closes fd (consumed
+ * either way; on failure path is removed); armor_abandon closes fd and
+ * removes path.
+ */
+int armor_create(const char *path, int mode, int *fd, char **cause);
+int armor_finish(int fd, const char *path, const char *comment, const uint8_t *blob,
+    size_t len, char **cause);
+void armor_abandon(int fd, const char *path);
+
+/*
+ * Decode armored text (untrusted) into a malloc'd blob of at most max
+ * bytes. Lines may end in LF or CRLF (a file that went through a
+ * Windows editor or mail client).
+ */
 int armor_decode(const char *text, size_t len, size_t max, uint8_t **blob, size_t *bloblen);
 
 /* Read and decode path; *cause names the file and problem. */

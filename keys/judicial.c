@@ -79,34 +79,69 @@ encode_pub(struct judicial_pub *pk)
 	return 0;
 }
 
-/* Holders 1..k combine to P: the holders' keys really are shares of P. */
+/* Lagrange over holders idx[0..m) of the key: 1 if it gives P, 0 if not, or < 0. */
 static int
-check_split(const struct judicial_pub *pk)
+combines_to_P(const struct judicial_pub *pk, const int *idx, int m, uint8_t *pubs)
 {
-	int idx[TSS_MAX_HOLDERS];
-	uint8_t *pubs = malloc((size_t)pk->k * TSS_BYTES), P[TSS_BYTES];
+	uint8_t P[TSS_BYTES];
 	int ret;
+
+	for (int i = 0; i < m; i++)
+		memcpy(pubs + (size_t)i * TSS_BYTES, pk->holder[idx[i] - 1].pub, TSS_BYTES);
+	if ((ret = tss_combine(idx, pubs, m, P)) < 0)
+		return ret;
+	return sodium_memcmp(P, pk->P, TSS_BYTES) == 0;
+}
+
+/*
+ * The holders' keys really are a k-of-n split of P: the P_i lie on one
+ * polynomial of degree k-1 exactly. Holders 1..k combine to P, and so
+ * do 1..k-1 with each later holder j in place of k (else a damaged or
+ * substituted P_j would only show when holder j approves, as a restore
+ * that fails). And holders 1..k-1 alone do not give P: a key whose
+ * threshold byte was raised (a split of degree below k-1) is refused,
+ * instead of claiming more holders are needed than really are.
+ */
+static int
+check_split(const struct judicial_pub *pk, char **cause)
+{
+	int idx[TSS_MAX_HOLDERS], k = pk->k, ret;
+	uint8_t *pubs = malloc((size_t)k * TSS_BYTES);
 
 	if (pubs == NULL)
 		return ERR_NOMEM;
-	for (int i = 0; i < pk->k; i++) {
+	for (int i = 0; i < k; i++)
 		idx[i] = i + 1;
-		memcpy(pubs + (size_t)i * TSS_BYTES, pk->holder[i].pub, TSS_BYTES);
+	ret = combines_to_P(pk, idx, k, pubs);
+	for (int j = k + 1; j <= pk->n && ret == 1; j++) {
+		idx[k - 1] = j;
+		ret = combines_to_P(pk, idx, k, pubs);
 	}
-	ret = tss_combine(idx, pubs, pk->k, P);
+	if (ret == 0 || ret == ERR_INVAL) {
+		err_cause(cause, "judicial public key: the holders' keys are not shares of "
+		    "the key (altered file?)");
+		ret = ERR_CORRUPT;
+	} else if (ret == 1 && k > 1) {
+		ret = combines_to_P(pk, idx, k - 1, pubs);	/* idx[0..k-1) is still 1..k-1 */
+		if (ret == 1) {
+			err_cause(cause, "judicial public key: threshold %d, but %d holders' "
+			    "keys already give the key (altered threshold?)", k, k - 1);
+			ret = ERR_CORRUPT;
+		}
+	}
 	free(pubs);
-	if (ret < 0)
-		return ERR_CORRUPT;
-	return sodium_memcmp(P, pk->P, TSS_BYTES) == 0 ? 0 : ERR_CORRUPT;
+	return ret < 0 ? ret : 0;
 }
 
 static int
 check_names(const struct judicial_pub *pk, char **cause)
 {
+	char esc[WIRE_ESCAPED_MAX(JUDICIAL_NAME_MAX)];
+
 	for (int i = 0; i < pk->n; i++) {
 		if (!judicial_name_ok(pk->holder[i].name)) {
 			err_cause(cause, "holder name '%s' is not 1-%d letters, digits, '.', '_' or '-'",
-			    pk->holder[i].name, JUDICIAL_NAME_MAX);
+			    wire_escape(pk->holder[i].name, esc, sizeof esc), JUDICIAL_NAME_MAX);
 			return ERR_INVAL;
 		}
 		for (int j = 0; j < i; j++)
@@ -139,8 +174,10 @@ judicial_pub_create(int k, int n, const uint8_t P[TSS_BYTES], const uint8_t *sha
 	memcpy(pk->P, P, TSS_BYTES);
 	for (int i = 0; i < n; i++) {
 		if (strlen(names[i]) > JUDICIAL_NAME_MAX) {
-			err_cause(cause, "holder name '%.20s...' is longer than %d", names[i],
-			    JUDICIAL_NAME_MAX);
+			char esc[24];
+
+			err_cause(cause, "holder name '%s' is longer than %d",
+			    wire_escape(names[i], esc, sizeof esc), JUDICIAL_NAME_MAX);
 			ret = ERR_INVAL;
 			goto fail;
 		}
@@ -203,22 +240,18 @@ judicial_pub_parse(const uint8_t *blob, size_t len, struct judicial_pub **out, c
 	}
 	if (check_names(pk, cause) < 0)
 		goto fail;
-	if (crypto_core_ristretto255_is_valid_point(pk->P) != 1) {
+	if (!tss_point_ok(pk->P)) {
 		err_cause(cause, "judicial public key: P is not a valid point");
 		goto fail;
 	}
 	for (int i = 0; i < pk->n; i++)
-		if (crypto_core_ristretto255_is_valid_point(pk->holder[i].pub) != 1) {
+		if (!tss_point_ok(pk->holder[i].pub)) {
 			err_cause(cause, "judicial public key: holder %s's key is not a valid point",
 			    pk->holder[i].name);
 			goto fail;
 		}
-	if ((ret = check_split(pk)) < 0) {
-		if (ret == ERR_CORRUPT)
-			err_cause(cause, "judicial public key: the holders' keys are not "
-			    "shares of the key (altered file?)");
+	if ((ret = check_split(pk, cause)) < 0)
 		goto fail;
-	}
 	pk->blob = malloc(len);
 	if (pk->blob == NULL) {
 		ret = ERR_NOMEM;
@@ -315,7 +348,7 @@ judicial_share_save(const char *path, const struct judicial_pub *pk, int index,
 	uint64_t ops = 0, mem = 0;
 	struct wire_w w;
 	char comment[160];
-	int ret;
+	int ret, fd = -1;
 
 	if (index < 1 || index > pk->n)
 		return ERR_INVAL;
@@ -336,6 +369,10 @@ judicial_share_save(const char *path, const struct judicial_pub *pk, int index,
 		ret = w.err;
 		goto out;
 	}
+	/* The file first: an existing share (or a link) must fail now, not
+	 * after seconds of Argon2 and a passphrase typed for nothing. */
+	if ((ret = armor_create(path, 0600, &fd, cause)) < 0)
+		goto out;
 	key = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 	if (key == NULL) {
 		ret = ERR_NOMEM;
@@ -358,8 +395,11 @@ judicial_share_save(const char *path, const struct judicial_pub *pk, int index,
 	snprintf(comment, sizeof comment,
 	    "camveil judicial key share of %s (holder %d of %d, threshold %d)",
 	    pk->holder[index - 1].name, index, pk->n, pk->k);
-	ret = armor_write(path, 0600, comment, w.p, w.len, cause);
+	ret = armor_finish(fd, path, comment, w.p, w.len, cause);
+	fd = -1;	/* consumed */
 out:
+	if (fd >= 0)
+		armor_abandon(fd, path);
 	sodium_free(key);
 	wire_w_free(&w);
 	return ret;

@@ -88,6 +88,14 @@ restore_frame(struct restore *r, struct image *img, const uint8_t *const *data,
 		r->req[i] = k;
 		if (k < 0)
 			continue;
+		/* Same reference, same header, so the same R: unless the request
+		 * was built in memory without unlock_request_parse's checks. */
+		if (memcmp(it->R, r->rq->R + (size_t)r->rq->items[k].key * TSS_BYTES,
+		    TSS_BYTES) != 0) {
+			snprintf(why, whylen, "sealed face of track %u at %.3fs is named by the "
+			    "request under another key", it->m.track, it->m.media_us / 1e6);
+			return ERR_AUTH;
+		}
 		seal_item_key(it, r->Z + (size_t)r->rq->items[k].key * TSS_BYTES, r->pk->P, key);
 		ret = seal_item_restore(it, key, img);
 		sodium_memzero(key, sizeof key);

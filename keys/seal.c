@@ -170,6 +170,11 @@ seal_free(struct seal **sp)
 	s = *sp;
 	sodium_free(s->keys);
 	ZSTD_freeCCtx(s->zc);
+	/* Residuals and their compressed form are the face, in clear. */
+	if (s->raw != NULL)
+		sodium_memzero(s->raw, s->raw_cap);
+	if (s->zbuf != NULL)
+		sodium_memzero(s->zbuf, s->zbuf_cap);
 	free(s->raw);
 	free(s->zbuf);
 	free(s);
@@ -250,6 +255,10 @@ segment_for(struct seal *s, uint32_t track, int64_t t)
 	return g;
 }
 
+/*
+ * Make a scratch buffer at least need bytes. Not realloc: it would leave
+ * the old block, a face's residuals, in freed memory unwiped.
+ */
 static int
 grow(uint8_t **buf, size_t *cap, size_t need)
 {
@@ -257,9 +266,13 @@ grow(uint8_t **buf, size_t *cap, size_t need)
 
 	if (need <= *cap)
 		return 0;
-	nb = realloc(*buf, need);
+	nb = malloc(need);
 	if (nb == NULL)
 		return ERR_NOMEM;
+	if (*buf != NULL) {
+		sodium_memzero(*buf, *cap);
+		free(*buf);
+	}
 	*buf = nb;
 	*cap = need;
 	return 0;
@@ -321,11 +334,16 @@ seal_region(struct seal *s, const struct image *img, struct rect r, const struct
 		off += n;
 	}
 	zlen = ZSTD_compressCCtx(s->zc, s->zbuf, s->zbuf_cap, s->raw, raw, s->level);
-	if (ZSTD_isError(zlen))
+	sodium_memzero(s->raw, raw);
+	if (ZSTD_isError(zlen)) {
+		sodium_memzero(s->zbuf, s->zbuf_cap);
 		return ERR_NOMEM;
+	}
 	g = segment_for(s, m->track, m->media_us);
-	if (g == NULL)
+	if (g == NULL) {
+		sodium_memzero(s->zbuf, zlen);
 		return ERR_INVAL;
+	}
 	randombytes_buf(nonce, sizeof nonce);
 	wire_w_init(&wr, SEAL_PAYLOAD_MAX);
 	write_header(&wr, s, g->no, m, img->width, img->height, sx, sy, r, g->R, nonce);
@@ -339,7 +357,10 @@ seal_region(struct seal *s, const struct image *img, struct rect r, const struct
 		if (wr.err == 0)
 			crypto_aead_xchacha20poly1305_ietf_encrypt(wr.p + adlen, &clen,
 			    s->zbuf, zlen, wr.p, adlen, NULL, nonce, g->key);
+		else if (wr.p != NULL)
+			sodium_memzero(wr.p + adlen, wr.len - adlen);
 	}
+	sodium_memzero(s->zbuf, zlen);
 	if (wr.err != 0) {
 		ret = wr.err;
 		wire_w_free(&wr);
@@ -350,8 +371,12 @@ seal_region(struct seal *s, const struct image *img, struct rect r, const struct
 	return 0;
 }
 
-int
-seal_item_parse(const uint8_t *p, size_t len, struct seal_item *it)
+/*
+ * The clear header at the start of p: every field into it, and checks
+ * that need nothing past it. *hlen = the header's length.
+ */
+static int
+parse_header(const uint8_t *p, size_t len, struct seal_item *it, size_t *hlen)
 {
 	struct wire_r r;
 	const uint8_t *b;
@@ -359,6 +384,7 @@ seal_item_parse(const uint8_t *p, size_t len, struct seal_item *it)
 	crypto_generichash_state st;
 
 	memset(it, 0, sizeof *it);
+	*hlen = 0;
 	if (len > SEAL_PAYLOAD_MAX)
 		return ERR_CORRUPT;
 	wire_r_init(&r, p, len);
@@ -392,19 +418,51 @@ seal_item_parse(const uint8_t *p, size_t len, struct seal_item *it)
 		return ERR_CORRUPT;
 	it->ad = p;
 	it->ad_len = r.off;
-	it->ct = p + r.off;
-	it->ct_len = len - r.off;
 	it->shift_x = chroma >> 4;
 	it->shift_y = chroma & 15;
 	if (kind != KIND_REGION || coding != CODING_MED_ZSTD || it->shift_x > 1 ||
-	    it->shift_y > 1 || it->camera[0] == '\0' || it->ct_len <= TAG_BYTES ||
+	    it->shift_y > 1 || it->camera[0] == '\0' ||
 	    it->r.w < 1 || it->r.h < 1 || it->r.w > SEAL_MAX_SIDE || it->r.h > SEAL_MAX_SIDE ||
-	    it->r.x + it->r.w > it->frame_w || it->r.y + it->r.h > it->frame_h)
+	    it->r.x + it->r.w > it->frame_w || it->r.y + it->r.h > it->frame_h ||
+	    !tss_point_ok(it->R))
 		return ERR_CORRUPT;
 	crypto_generichash_init(&st, NULL, 0, SEAL_REF_BYTES);
 	crypto_generichash_update(&st, (const uint8_t *)REF_DOMAIN, sizeof REF_DOMAIN - 1);
 	crypto_generichash_update(&st, it->ad, it->ad_len);
 	crypto_generichash_final(&st, it->ref, SEAL_REF_BYTES);
+	*hlen = r.off;
+	return 0;
+}
+
+int
+seal_item_parse(const uint8_t *p, size_t len, struct seal_item *it)
+{
+	size_t hlen;
+	int ret = parse_header(p, len, it, &hlen);
+
+	if (ret < 0)
+		return ret;
+	if (len - hlen <= TAG_BYTES) {
+		memset(it, 0, sizeof *it);
+		return ERR_CORRUPT;
+	}
+	it->ct = p + hlen;
+	it->ct_len = len - hlen;
+	return 0;
+}
+
+int
+seal_header_parse(const uint8_t *p, size_t len, struct seal_item *it)
+{
+	size_t hlen;
+	int ret = parse_header(p, len, it, &hlen);
+
+	if (ret < 0)
+		return ret;
+	if (hlen != len) {
+		memset(it, 0, sizeof *it);
+		return ERR_CORRUPT;
+	}
 	return 0;
 }
 
@@ -418,30 +476,43 @@ seal_item_key(const struct seal_item *it, const uint8_t Z[TSS_BYTES], const uint
 int
 seal_item_restore(const struct seal_item *it, const uint8_t key[32], struct image *img)
 {
-	size_t raw = raw_bytes(it->r, it->shift_x, it->shift_y), zlen = it->ct_len - TAG_BYTES;
+	size_t raw = raw_bytes(it->r, it->shift_x, it->shift_y), zlen;
 	const uint8_t *nonce = it->ad + it->ad_len - NONCE_BYTES;
 	uint8_t *z = NULL, *res = NULL, *pix = NULL;
 	unsigned long long got;
 	size_t off = 0;
 	int ret;
 
+	if (it->ct_len <= TAG_BYTES)
+		return ERR_CORRUPT;	/* a header alone (seal_header_parse) */
 	if (img->width != it->frame_w || img->height != it->frame_h ||
 	    img->shift_x != it->shift_x || img->shift_y != it->shift_y)
 		return ERR_INVAL;
+	zlen = it->ct_len - TAG_BYTES;
+	/*
+	 * The MAC first, into a buffer no larger than the payload itself:
+	 * the header may claim a 4096x4096 region, and an unauthenticated
+	 * payload in every frame must not make us allocate that.
+	 */
 	z = malloc(zlen);
-	res = malloc(raw);
-	pix = malloc(raw);
-	if (z == NULL || res == NULL || pix == NULL) {
-		ret = ERR_NOMEM;
-		goto out;
-	}
+	if (z == NULL)
+		return ERR_NOMEM;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(z, &got, NULL, it->ct, it->ct_len,
 	    it->ad, it->ad_len, nonce, key) != 0) {
 		ret = ERR_AUTH;
 		goto out;
 	}
-	if (ZSTD_getFrameContentSize(z, got) != raw ||
-	    ZSTD_decompress(res, raw, z, got) != raw) {
+	if (ZSTD_getFrameContentSize(z, got) != raw) {
+		ret = ERR_CORRUPT;
+		goto out;
+	}
+	res = malloc(raw);
+	pix = malloc(raw);
+	if (res == NULL || pix == NULL) {
+		ret = ERR_NOMEM;
+		goto out;
+	}
+	if (ZSTD_decompress(res, raw, z, got) != raw) {
 		ret = ERR_CORRUPT;
 		goto out;
 	}
@@ -462,8 +533,7 @@ out:
 		sodium_memzero(pix, raw);
 	if (res != NULL)
 		sodium_memzero(res, raw);
-	if (z != NULL)
-		sodium_memzero(z, zlen);
+	sodium_memzero(z, zlen);
 	free(z);
 	free(res);
 	free(pix);

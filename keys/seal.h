@@ -28,6 +28,9 @@
 #define SEAL_MAX_SIDE 4096	/* largest region side, pixels */
 #define SEAL_PAYLOAD_MAX (8u << 20)
 #define SEAL_REF_BYTES 16	/* item reference: hash of its header */
+/* A payload's clear header: 117 bytes and the camera name (1..64). */
+#define SEAL_HEADER_MIN (117 + 1)
+#define SEAL_HEADER_MAX (117 + SEAL_CAMERA_MAX)
 
 /* The UUID of camveil's SEI user_data_unregistered messages. */
 extern const uint8_t seal_uuid[16];
@@ -93,9 +96,18 @@ struct seal_item {
 
 /*
  * Parse a payload (untrusted). 0, or ERR_CORRUPT (unknown version,
- * truncated, inconsistent geometry), ERR_UNSUPPORTED for a newer version.
+ * truncated, inconsistent geometry, R not a canonical point other than
+ * the identity), ERR_UNSUPPORTED for a newer version.
  */
 int seal_item_parse(const uint8_t *p, size_t len, struct seal_item *it);
+
+/*
+ * Parse a clear header alone (untrusted: p, len is exactly the header,
+ * as an unlock request carries it), with the same checks as
+ * seal_item_parse. it->ad is p, it->ref its reference; it->ct is NULL
+ * and it->ct_len 0 (there is nothing to restore from it).
+ */
+int seal_header_parse(const uint8_t *p, size_t len, struct seal_item *it);
 
 /* The region key from the combined Z (secret in, secret out: wipe both). */
 void seal_item_key(const struct seal_item *it, const uint8_t Z[TSS_BYTES],
@@ -105,7 +117,8 @@ void seal_item_key(const struct seal_item *it, const uint8_t Z[TSS_BYTES],
  * Decrypt and decompress the item's pixels and write them into img at
  * it->r. img must be frame_w x frame_h with the same subsampling. On any
  * failure (ERR_AUTH: wrong key or altered payload; ERR_CORRUPT; ERR_INVAL
- * for a frame of another shape) img is untouched.
+ * for a frame of another shape) img is untouched. Nothing sized by the
+ * header (up to 4096x4096 pixels) is allocated before the MAC verifies.
  */
 int seal_item_restore(const struct seal_item *it, const uint8_t key[32], struct image *img);
 

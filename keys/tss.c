@@ -37,6 +37,16 @@ scalar_random(uint8_t s[TSS_BYTES])
 }
 
 int
+tss_point_ok(const uint8_t p[TSS_BYTES])
+{
+	/* Bit 255 first: is_valid_point masks it off before decoding. The
+	 * only canonical encoding of the identity is 32 zero bytes. */
+	if ((p[TSS_BYTES - 1] & 0x80) != 0 || sodium_is_zero(p, TSS_BYTES))
+		return 0;
+	return crypto_core_ristretto255_is_valid_point(p) == 1;
+}
+
+int
 tss_deal(int k, int n, uint8_t pub[TSS_BYTES], uint8_t *shares, uint8_t *share_pubs)
 {
 	uint8_t *coef, x[TSS_BYTES], acc[TSS_BYTES], t[TSS_BYTES];
@@ -94,7 +104,7 @@ tss_encap(const uint8_t pub[TSS_BYTES], uint8_t R[TSS_BYTES], uint8_t Z[TSS_BYTE
 	uint8_t r[TSS_BYTES];
 	int ret = 0;
 
-	if (crypto_core_ristretto255_is_valid_point(pub) != 1)
+	if (!tss_point_ok(pub))
 		return ERR_INVAL;
 	scalar_random(r);
 	if (crypto_scalarmult_ristretto255_base(R, r) != 0 ||
@@ -136,7 +146,7 @@ tss_partial(const uint8_t share[TSS_BYTES], const uint8_t share_pub[TSS_BYTES],
 
 	memset(D, 0, TSS_BYTES);
 	memset(proof, 0, TSS_PROOF_BYTES);
-	if (crypto_core_ristretto255_is_valid_point(R) != 1)
+	if (!tss_point_ok(R))
 		return ERR_INVAL;
 	scalar_random(w);
 	if (crypto_scalarmult_ristretto255(D, share, R) != 0 ||
@@ -163,9 +173,7 @@ tss_verify(const uint8_t share_pub[TSS_BYTES], const uint8_t R[TSS_BYTES],
 	uint8_t zB[TSS_BYTES], zR[TSS_BYTES], cP[TSS_BYTES], cD[TSS_BYTES];
 	uint8_t A1[TSS_BYTES], A2[TSS_BYTES], c2[TSS_BYTES], zero[TSS_BYTES] = { 0 };
 
-	if (crypto_core_ristretto255_is_valid_point(share_pub) != 1 ||
-	    crypto_core_ristretto255_is_valid_point(R) != 1 ||
-	    crypto_core_ristretto255_is_valid_point(D) != 1)
+	if (!tss_point_ok(share_pub) || !tss_point_ok(R) || !tss_point_ok(D))
 		return ERR_AUTH;
 	/* Scalars must be canonical (< L): reducing must not change them. */
 	{
@@ -238,8 +246,7 @@ tss_combine(const int *idx, const uint8_t *D, int k, uint8_t Z[TSS_BYTES])
 	for (int j = 0; j < k; j++) {
 		const uint8_t *Dj = D + (size_t)j * TSS_BYTES;
 
-		if (crypto_core_ristretto255_is_valid_point(Dj) != 1 ||
-		    tss_lagrange(idx, k, j, lambda) < 0 ||
+		if (!tss_point_ok(Dj) || tss_lagrange(idx, k, j, lambda) < 0 ||
 		    crypto_scalarmult_ristretto255(term, lambda, Dj) != 0) {
 			ret = ERR_INVAL;
 			goto out;
@@ -253,6 +260,7 @@ tss_combine(const int *idx, const uint8_t *D, int k, uint8_t Z[TSS_BYTES])
 	}
 	memcpy(Z, acc, TSS_BYTES);
 out:
+	sodium_memzero(lambda, sizeof lambda);
 	sodium_memzero(acc, sizeof acc);
 	sodium_memzero(term, sizeof term);
 	sodium_memzero(t, sizeof t);

@@ -1,13 +1,17 @@
 /*
  * Unlock requests and approvals (see unlock.h, docs/KEYS.md).
  *
- * A request lists the items in scope by reference (a hash of each
- * item's authenticated header), so a restore can check that every face
- * it opens was named in the request, and the distinct segment keys R
- * those items need. An approval answers every R in the request and
- * nothing else; its proofs are bound to the request's hash and to the
- * holder's index, so an approval cannot be replayed for another request
- * or passed off as another holder's.
+ * A request lists the items in scope with each item's clear seal header
+ * (so the reference, a hash of the header, is recomputed, never taken on
+ * trust), and the distinct segment keys R those items need. Parsing
+ * checks what a holder approves: every key belongs to an item whose own
+ * header puts it inside the court order's scope. Seal headers are not
+ * signed, so this stops an edited or careless request, not a requester
+ * who forges headers with their own tool (docs/KEYS.md says so). An
+ * approval answers every R in the request and nothing else; its proofs
+ * are bound to the request's hash and to the holder's index, so an
+ * approval cannot be replayed for another request or passed off as
+ * another holder's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +26,16 @@
 
 #define REQ_MAGIC "CVRQ"
 #define APP_MAGIC "CVAP"
-#define VERSION 1
+#define REQ_VERSION 2
+#define APP_VERSION 1
 #define REQ_DOMAIN "camveil-request-v1"
 #define APP_DOMAIN "camveil-approval-v1"
-#define ITEM_BYTES (SEAL_REF_BYTES + 4 + 4 + 8)
-#define REQ_MAX (4096 + (size_t)UNLOCK_MAX_KEYS * TSS_BYTES + (size_t)UNLOCK_MAX_ITEMS * ITEM_BYTES)
+#define ITEM_MIN (4 + 1 + SEAL_HEADER_MIN)	/* key u32, header length u8, header */
+#define ITEM_MAX (4 + 1 + SEAL_HEADER_MAX)
+#define REQ_MAX (4096 + (size_t)UNLOCK_MAX_KEYS * TSS_BYTES + (size_t)UNLOCK_MAX_ITEMS * ITEM_MAX)
 #define APP_MAX (64 + JUDICIAL_PUB_MAX + (size_t)UNLOCK_MAX_KEYS * (TSS_BYTES + TSS_PROOF_BYTES))
 #define RECENT_KEYS 256
+#define NO_ITEM UINT32_MAX
 
 int
 unlock_in_scope(const struct unlock_scope *sc, const struct seal_item *it)
@@ -54,7 +61,9 @@ unlock_request_add(struct unlock_request *rq, const struct seal_item *it)
 
 	if (rq->nitems >= UNLOCK_MAX_ITEMS)
 		return ERR_INVAL;
-	if (memcmp(rq->key_id, it->key_id, JUDICIAL_KEY_ID_BYTES) != 0)
+	if (memcmp(rq->key_id, it->key_id, JUDICIAL_KEY_ID_BYTES) != 0 ||
+	    !unlock_in_scope(&rq->scope, it) ||
+	    it->ad_len < SEAL_HEADER_MIN || it->ad_len > SEAL_HEADER_MAX)
 		return ERR_INVAL;
 	/* Items of one segment come together: look among recent keys. */
 	for (uint32_t j = rq->nkeys; j > 0 && rq->nkeys - j < RECENT_KEYS; j--)
@@ -83,10 +92,13 @@ unlock_request_add(struct unlock_request *rq, const struct seal_item *it)
 		rq->items = ni;
 	}
 	ni = &rq->items[rq->nitems++];
+	memset(ni, 0, sizeof *ni);	/* padding too: items are compared whole */
 	memcpy(ni->ref, it->ref, SEAL_REF_BYTES);
 	ni->key = key;
 	ni->track = it->m.track;
 	ni->t_us = rq->scope.wall ? it->m.wall_us : it->m.media_us;
+	ni->hdr_len = (uint16_t)it->ad_len;
+	memcpy(ni->hdr, it->ad, it->ad_len);
 	return 0;
 }
 
@@ -123,7 +135,7 @@ unlock_request_encode(struct unlock_request *rq)
 	rq->nitems = n;
 	wire_w_init(&w, REQ_MAX);
 	wire_bytes(&w, REQ_MAGIC, 4);
-	wire_u8(&w, VERSION);
+	wire_u8(&w, REQ_VERSION);
 	wire_bytes(&w, rq->key_id, JUDICIAL_KEY_ID_BYTES);
 	wire_str8(&w, rq->case_id);
 	wire_str8(&w, rq->requester);
@@ -138,10 +150,13 @@ unlock_request_encode(struct unlock_request *rq)
 	wire_bytes(&w, rq->R, (size_t)rq->nkeys * TSS_BYTES);
 	wire_u32(&w, rq->nitems);
 	for (uint32_t i = 0; i < rq->nitems; i++) {
-		wire_bytes(&w, rq->items[i].ref, SEAL_REF_BYTES);
-		wire_u32(&w, rq->items[i].key);
-		wire_u32(&w, rq->items[i].track);
-		wire_u64(&w, (uint64_t)rq->items[i].t_us);
+		const struct unlock_item *it = &rq->items[i];
+
+		if (it->hdr_len > SEAL_HEADER_MAX && w.err == 0)
+			w.err = ERR_INVAL;
+		wire_u32(&w, it->key);
+		wire_u8(&w, (uint8_t)it->hdr_len);
+		wire_bytes(&w, it->hdr, it->hdr_len);
 	}
 	if (w.err != 0) {
 		int e = w.err;
@@ -156,12 +171,62 @@ unlock_request_encode(struct unlock_request *rq)
 	return 0;
 }
 
+/* A time of the scope's clock, for messages. */
+static void
+scope_time(int wall, int64_t us, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %.3f s", wall ? "wall-clock" : "media time", (double)us / 1e6);
+}
+
+/*
+ * Check item i (its header parsed into it) against the request, as far
+ * as it can be alone. first: per key, the first item naming it.
+ */
+static int
+check_item(const struct unlock_request *rq, uint32_t i, const struct unlock_item *ui,
+    const struct seal_item *it, const uint32_t *first, char **cause)
+{
+	char esc[WIRE_ESCAPED_MAX(SEAL_CAMERA_MAX)], t[64];
+	struct seal_item f;
+
+	if (sodium_memcmp(it->key_id, rq->key_id, JUDICIAL_KEY_ID_BYTES) != 0) {
+		err_cause(cause, "request item %u is sealed to another judicial key than the "
+		    "request names", i + 1);
+		return ERR_CORRUPT;
+	}
+	if (memcmp(it->R, rq->R + (size_t)ui->key * TSS_BYTES, TSS_BYTES) != 0) {
+		err_cause(cause, "request item %u names key %u, but its seal header carries "
+		    "another R", i + 1, ui->key + 1);
+		return ERR_CORRUPT;
+	}
+	if (!unlock_in_scope(&rq->scope, it)) {
+		scope_time(rq->scope.wall, rq->scope.wall ? it->m.wall_us : it->m.media_us, t,
+		    sizeof t);
+		err_cause(cause, "request item %u (camera '%s', track %u, %s) is outside the "
+		    "request's own scope", i + 1, wire_escape(it->camera, esc, sizeof esc),
+		    it->m.track, t);
+		return ERR_CORRUPT;
+	}
+	if (first[ui->key] == NO_ITEM)
+		return 0;
+	/* One R is one encapsulation: one camera, segment and track. */
+	if (seal_header_parse(rq->items[first[ui->key]].hdr, rq->items[first[ui->key]].hdr_len,
+	    &f) < 0 || strcmp(f.camera, it->camera) != 0 || f.segment != it->segment ||
+	    f.m.track != it->m.track) {
+		err_cause(cause, "request items %u and %u share key %u but not their camera, "
+		    "segment and track", first[ui->key] + 1, i + 1, ui->key + 1);
+		return ERR_CORRUPT;
+	}
+	return 0;
+}
+
 int
 unlock_request_parse(const uint8_t *blob, size_t len, struct unlock_request **out, char **cause)
 {
 	struct unlock_request *rq;
 	struct wire_r r;
 	const uint8_t *p;
+	uint32_t *first = NULL;
 	int version, ret = ERR_CORRUPT;
 
 	*out = NULL;
@@ -175,8 +240,14 @@ unlock_request_parse(const uint8_t *blob, size_t len, struct unlock_request **ou
 		err_cause(cause, "not an unlock request");
 		goto fail;
 	}
-	if (version != VERSION) {
-		err_cause(cause, "request version %d (this camveil reads %d)", version, VERSION);
+	if (version == 1) {
+		err_cause(cause, "request version 1 is no longer accepted (it does not carry "
+		    "the seal headers holders check): re-run unlock request");
+		goto fail;
+	}
+	if (version != REQ_VERSION) {
+		err_cause(cause, "request version %d (this camveil reads %d)", version,
+		    REQ_VERSION);
 		goto fail;
 	}
 	p = wire_get(&r, JUDICIAL_KEY_ID_BYTES);
@@ -197,52 +268,87 @@ unlock_request_parse(const uint8_t *blob, size_t len, struct unlock_request **ou
 		err_cause(cause, "request is truncated or lists too many keys");
 		goto fail;
 	}
+	if (rq->scope.wall > 1 || rq->scope.from_us > rq->scope.to_us || rq->scope.track < -1 ||
+	    rq->scope.track > UINT32_MAX) {
+		err_cause(cause, "request scope is invalid");
+		goto fail;
+	}
 	rq->R = malloc((size_t)rq->nkeys * TSS_BYTES + 1);
-	if (rq->R == NULL) {
+	first = malloc((size_t)rq->nkeys * sizeof *first + 1);
+	if (rq->R == NULL || first == NULL) {
 		ret = ERR_NOMEM;
 		goto fail;
 	}
 	p = wire_get(&r, (size_t)rq->nkeys * TSS_BYTES);
 	if (p != NULL)
 		memcpy(rq->R, p, (size_t)rq->nkeys * TSS_BYTES);
+	for (uint32_t j = 0; j < rq->nkeys; j++) {
+		first[j] = NO_ITEM;
+		if (!tss_point_ok(rq->R + (size_t)j * TSS_BYTES)) {
+			err_cause(cause, "request key %u is not a valid point", j + 1);
+			goto fail;
+		}
+	}
 	rq->nitems = wire_get_u32(&r);
+	/* Bounded by the bytes left before anything is allocated for them. */
 	if (r.err != 0 || rq->nitems > UNLOCK_MAX_ITEMS ||
-	    (size_t)rq->nitems * ITEM_BYTES != len - r.off) {
+	    (size_t)rq->nitems > (len - r.off) / ITEM_MIN) {
 		err_cause(cause, "request is truncated or has extra bytes");
 		goto fail;
 	}
-	rq->items = malloc((size_t)rq->nitems * sizeof *rq->items + 1);
+	if (rq->nitems == 0) {
+		err_cause(cause, "request names no sealed items");
+		goto fail;
+	}
+	rq->items = calloc(rq->nitems, sizeof *rq->items);
 	if (rq->items == NULL) {
 		ret = ERR_NOMEM;
 		goto fail;
 	}
 	for (uint32_t i = 0; i < rq->nitems; i++) {
-		struct unlock_item *it = &rq->items[i];
+		struct unlock_item *ui = &rq->items[i];
+		struct seal_item it;
+		size_t hl;
 
-		p = wire_get(&r, SEAL_REF_BYTES);
-		if (p != NULL)
-			memcpy(it->ref, p, SEAL_REF_BYTES);
-		it->key = wire_get_u32(&r);
-		it->track = wire_get_u32(&r);
-		it->t_us = (int64_t)wire_get_u64(&r);
-		if (r.err == 0 && (it->key >= rq->nkeys ||
-		    (i > 0 && memcmp(rq->items[i - 1].ref, it->ref, SEAL_REF_BYTES) >= 0))) {
-			err_cause(cause, "request item %u is out of order or names no key", i + 1);
+		ui->key = wire_get_u32(&r);
+		hl = wire_get_u8(&r);
+		p = wire_get(&r, hl);
+		if (p == NULL) {
+			err_cause(cause, "request is truncated or has extra bytes");
 			goto fail;
 		}
+		if (ui->key >= rq->nkeys) {
+			err_cause(cause, "request item %u names key %u of %u", i + 1, ui->key + 1,
+			    rq->nkeys);
+			goto fail;
+		}
+		if (hl < SEAL_HEADER_MIN || seal_header_parse(p, hl, &it) < 0) {
+			err_cause(cause, "request item %u: its seal header does not parse", i + 1);
+			goto fail;
+		}
+		memcpy(ui->ref, it.ref, SEAL_REF_BYTES);
+		ui->track = it.m.track;
+		ui->t_us = rq->scope.wall ? it.m.wall_us : it.m.media_us;
+		ui->hdr_len = (uint16_t)hl;
+		memcpy(ui->hdr, p, hl);
+		if (i > 0 && memcmp(rq->items[i - 1].ref, ui->ref, SEAL_REF_BYTES) >= 0) {
+			err_cause(cause, "request item %u is out of order or repeated", i + 1);
+			goto fail;
+		}
+		if (check_item(rq, i, ui, &it, first, cause) < 0)
+			goto fail;
+		if (first[ui->key] == NO_ITEM)
+			first[ui->key] = i;
 	}
 	if (wire_r_done(&r) < 0) {
 		err_cause(cause, "request is truncated or has extra bytes");
 		goto fail;
 	}
-	if (rq->scope.wall > 1 || rq->scope.from_us > rq->scope.to_us || rq->scope.track < -1 ||
-	    rq->scope.track > UINT32_MAX) {
-		err_cause(cause, "request scope is invalid");
-		goto fail;
-	}
+	/* An approval answers every key: one no item needs would open a
+	 * segment (a face) the request does not list. */
 	for (uint32_t j = 0; j < rq->nkeys; j++)
-		if (crypto_core_ristretto255_is_valid_point(rq->R + (size_t)j * TSS_BYTES) != 1) {
-			err_cause(cause, "request key %u is not a valid point", j + 1);
+		if (first[j] == NO_ITEM) {
+			err_cause(cause, "request key %u is named by no item", j + 1);
 			goto fail;
 		}
 	rq->blob = malloc(len);
@@ -253,9 +359,11 @@ unlock_request_parse(const uint8_t *blob, size_t len, struct unlock_request **ou
 	memcpy(rq->blob, blob, len);
 	rq->blob_len = len;
 	hash_blob(REQ_DOMAIN, blob, len, rq->hash);
+	free(first);
 	*out = rq;
 	return 0;
 fail:
+	free(first);
 	unlock_request_free(&rq);
 	return ret;
 }
@@ -275,18 +383,24 @@ unlock_request_free(struct unlock_request **rq)
 int
 unlock_request_save(const char *path, struct unlock_request *rq, char **cause)
 {
-	char comment[UNLOCK_CASE_MAX + 128];
+	char comment[WIRE_ESCAPED_MAX(UNLOCK_CASE_MAX) + 128];
+	char esc[WIRE_ESCAPED_MAX(UNLOCK_CASE_MAX)], *why = NULL;
+	struct unlock_request *chk = NULL;
 	int ret;
 
 	if ((ret = unlock_request_encode(rq)) < 0) {
 		err_cause(cause, "%s: request too large (%u items)", path, rq->nitems);
 		return ret;
 	}
+	/* Never write a request the holders' camveil would refuse. */
+	if ((ret = unlock_request_parse(rq->blob, rq->blob_len, &chk, &why)) < 0) {
+		err_cause(cause, "%s: %s", path, why ? why : err_str(ret));
+		free(why);
+		return ret;
+	}
+	unlock_request_free(&chk);
 	snprintf(comment, sizeof comment, "camveil unlock request, case %s, %u sealed items",
-	    rq->case_id, rq->nitems);
-	for (char *c = comment; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
+	    wire_escape(rq->case_id, esc, sizeof esc), rq->nitems);
 	return armor_write(path, 0644, comment, rq->blob, rq->blob_len, cause);
 }
 
@@ -352,7 +466,7 @@ encode_approval(struct unlock_approval *ap)
 
 	wire_w_init(&w, APP_MAX);
 	wire_bytes(&w, APP_MAGIC, 4);
-	wire_u8(&w, VERSION);
+	wire_u8(&w, APP_VERSION);
 	wire_bytes(&w, ap->req_hash, UNLOCK_HASH_BYTES);
 	wire_u8(&w, (uint8_t)ap->index);
 	wire_u16(&w, (uint16_t)ap->pk->blob_len);
@@ -374,21 +488,35 @@ encode_approval(struct unlock_approval *ap)
 }
 
 int
-unlock_approve(const struct unlock_request *rq, const struct judicial_share *sh,
+unlock_approve(const struct unlock_request *rq_in, const struct judicial_share *sh,
     struct unlock_approval **out, char **cause)
 {
-	struct unlock_approval *ap;
+	struct unlock_approval *ap = NULL;
+	struct unlock_request *rq = NULL;
 	char *why = NULL;
 	int ret;
 
 	*out = NULL;
-	if (sodium_memcmp(rq->key_id, sh->pk->key_id, JUDICIAL_KEY_ID_BYTES) != 0) {
-		err_cause(cause, "the request is for faces sealed to another judicial key");
+	/* Approve the bytes the hash covers, checked as a holder must. */
+	if (rq_in->blob == NULL) {
+		err_cause(cause, "the request is not encoded");
 		return ERR_INVAL;
 	}
+	if ((ret = unlock_request_parse(rq_in->blob, rq_in->blob_len, &rq, &why)) < 0) {
+		err_cause(cause, "%s", why ? why : err_str(ret));
+		free(why);
+		return ret;
+	}
+	if (sodium_memcmp(rq->key_id, sh->pk->key_id, JUDICIAL_KEY_ID_BYTES) != 0) {
+		err_cause(cause, "the request is for faces sealed to another judicial key");
+		ret = ERR_INVAL;
+		goto fail;
+	}
 	ap = calloc(1, sizeof *ap);
-	if (ap == NULL)
-		return ERR_NOMEM;
+	if (ap == NULL) {
+		ret = ERR_NOMEM;
+		goto fail;
+	}
 	memcpy(ap->req_hash, rq->hash, UNLOCK_HASH_BYTES);
 	ap->index = sh->index;
 	ap->nkeys = rq->nkeys;
@@ -415,10 +543,12 @@ unlock_approve(const struct unlock_request *rq, const struct judicial_share *sh,
 	if ((ret = encode_approval(ap)) < 0)
 		goto fail;
 	free(why);
+	unlock_request_free(&rq);
 	*out = ap;
 	return 0;
 fail:
 	free(why);
+	unlock_request_free(&rq);
 	unlock_approval_free(&ap);
 	return ret;
 }
@@ -445,8 +575,9 @@ unlock_approval_parse(const uint8_t *blob, size_t len, struct unlock_approval **
 		err_cause(cause, "not an unlock approval");
 		goto fail;
 	}
-	if (version != VERSION) {
-		err_cause(cause, "approval version %d (this camveil reads %d)", version, VERSION);
+	if (version != APP_VERSION) {
+		err_cause(cause, "approval version %d (this camveil reads %d)", version,
+		    APP_VERSION);
 		goto fail;
 	}
 	p = wire_get(&r, UNLOCK_HASH_BYTES);
@@ -488,6 +619,12 @@ unlock_approval_parse(const uint8_t *blob, size_t len, struct unlock_approval **
 		err_cause(cause, "approval is truncated or has extra bytes");
 		goto fail;
 	}
+	for (uint32_t j = 0; j < ap->nkeys; j++)
+		if (!tss_point_ok(ap->D + (size_t)j * TSS_BYTES)) {
+			err_cause(cause, "approval's partial decryption for key %u is not a valid "
+			    "point", j + 1);
+			goto fail;
+		}
 	ap->blob = malloc(len);
 	if (ap->blob == NULL) {
 		ret = ERR_NOMEM;
@@ -557,6 +694,8 @@ unlock_combine(const struct unlock_request *rq, struct unlock_approval *const *a
 
 	*Zout = NULL;
 	*pkout = NULL;
+	for (int a = 0; a < nap; a++)
+		used[a] = 0;	/* fail closed: nothing counts as used until the end */
 	if (nap < 1) {
 		err_cause(cause, "no approvals");
 		return ERR_AUTH;
@@ -564,7 +703,6 @@ unlock_combine(const struct unlock_request *rq, struct unlock_approval *const *a
 	for (int a = 0; a < nap; a++) {
 		const struct unlock_approval *x = ap[a];
 
-		used[a] = 0;
 		if (sodium_memcmp(x->req_hash, rq->hash, UNLOCK_HASH_BYTES) != 0) {
 			err_cause(cause, "approval %d is for another request (or the request was "
 			    "altered after it was approved)", a + 1);
@@ -630,13 +768,16 @@ unlock_combine(const struct unlock_request *rq, struct unlock_approval *const *a
 		goto fail;
 	for (int b = 0; b < k; b++)
 		used[pick[b]] = 1;
+	sodium_memzero(D, (size_t)k * TSS_BYTES);
 	free(D);
 	free(why);
 	*Zout = Z;
 	return 0;
 fail:
+	if (D != NULL)
+		sodium_memzero(D, (size_t)k * TSS_BYTES);
 	free(D);
 	free(why);
-	sodium_free(Z);
+	sodium_free(Z);	/* wipes */
 	return ret;
 }

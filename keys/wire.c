@@ -1,6 +1,8 @@
 /*
- * Bounded byte writer and reader (see wire.h).
+ * Bounded byte writer and reader, and the escaping of untrusted strings
+ * for messages (see wire.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,4 +189,93 @@ wire_r_done(const struct wire_r *r)
 	if (r->err != 0 || r->off != r->len)
 		return ERR_CORRUPT;
 	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left) and its code point, or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;	/* ASCII, a continuation byte, or overlong/out of range */
+	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+	if (len > n)
+		return 0;
+	c = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static int
+hidden(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x61c || c == 0x200e || c == 0x200f ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* The escaped form of the character at p[i] (n bytes in all): its length; *adv = bytes used. */
+static size_t
+escape_one(const unsigned char *p, size_t i, size_t n, char piece[32], size_t *adv)
+{
+	unsigned char c = p[i];
+	size_t plen = 0;
+	uint32_t cp;
+
+	*adv = 1;
+	if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+		piece[0] = '\\';
+		piece[1] = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f)
+		return (size_t)snprintf(piece, 32, "\\x%02x", c);
+	if (c < 0x80) {
+		piece[0] = (char)c;
+		return 1;
+	}
+	if ((*adv = utf8_seq(p + i, n - i, &cp)) == 0) {
+		*adv = 1;
+		return (size_t)snprintf(piece, 32, "\\x%02x", c);
+	}
+	if (!hidden(cp)) {
+		memcpy(piece, p + i, *adv);
+		return *adv;
+	}
+	for (size_t k = 0; k < *adv; k++)
+		plen += (size_t)snprintf(piece + plen, 32 - plen, "\\x%02x", p[i + k]);
+	return plen;
+}
+
+const char *
+wire_escape(const char *s, char *out, size_t outsz)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), o = 0, total = 0, adv, plen;
+	char piece[32];
+
+	for (size_t i = 0; i < n; i += adv)
+		total += escape_one(p, i, n, piece, &adv);
+	for (size_t i = 0; i < n; i += adv) {
+		plen = escape_one(p, i, n, piece, &adv);
+		/* Cut when it does not all fit, keeping room for "...". */
+		if (total + 1 > outsz && o + plen + 3 + 1 > outsz) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, piece, plen);
+		o += plen;
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -46,4 +46,17 @@ void wire_get_str8(struct wire_r *r, char *out, size_t outsz);
 /* 0 if everything read fitted and nothing is left over, else ERR_CORRUPT. */
 int wire_r_done(const struct wire_r *r);
 
+/*
+ * An untrusted string (a case id, a camera or holder name read from a
+ * file) as it may be shown in an error or on a terminal: bytes below
+ * 0x20, DEL and backslash become \t, \n, \r, \\ or \xNN, and so does
+ * every byte of invalid UTF-8, of a C1 control and of a Unicode bidi
+ * override or isolate (they could redraw or reorder what is shown);
+ * printable ASCII and other valid UTF-8 are kept. The result is cut
+ * (with "...", never inside an escape) to fit outsz (>= 4) bytes with its
+ * NUL; WIRE_ESCAPED_MAX(strlen(s)) is always enough. Returns out.
+ */
+#define WIRE_ESCAPED_MAX(n) ((size_t)(n) * 4 + 1)
+const char *wire_escape(const char *s, char *out, size_t outsz);
+
 #endif

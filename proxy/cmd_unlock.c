@@ -29,6 +29,7 @@
 #include "../keys/restore.h"
 #include "../keys/seal.h"
 #include "../keys/unlock.h"
+#include "../keys/wire.h"
 #include "../util/clock.h"
 #include "../util/err.h"
 #include "../util/log.h"
@@ -154,18 +155,21 @@ format_time(int wall, int64_t us, char *buf, size_t len)
 	}
 }
 
+/* The scope for the audit log (which escapes it), with the request's hash once it has one. */
 static void
 format_scope(const struct unlock_request *rq, char *buf, size_t len)
 {
-	char a[64], b[64], track[24] = "*";
+	char a[64], b[64], track[24] = "*", hash[2 * UNLOCK_HASH_BYTES + 1] = "";
 
 	format_time(rq->scope.wall, rq->scope.from_us, a, sizeof a);
 	format_time(rq->scope.wall, rq->scope.to_us, b, sizeof b);
 	if (rq->scope.track >= 0)
 		snprintf(track, sizeof track, "%lld", (long long)rq->scope.track);
-	snprintf(buf, len, "recording=%s from=%s to=%s camera=%s track=%s items=%u keys=%u",
+	if (rq->blob != NULL)
+		sodium_bin2hex(hash, sizeof hash, rq->hash, UNLOCK_HASH_BYTES);
+	snprintf(buf, len, "recording=%s from=%s to=%s camera=%s track=%s items=%u keys=%u%s%s",
 	    rq->recording, a, b, rq->scope.camera[0] ? rq->scope.camera : "*", track,
-	    rq->nitems, rq->nkeys);
+	    rq->nitems, rq->nkeys, hash[0] ? " request=" : "", hash);
 }
 
 static int
@@ -334,7 +338,8 @@ unlock_request(int argc, char **argv)
 	const char *auditf = "audit.log", *actor = NULL, *rec;
 	struct unlock_request *rq = NULL;
 	struct scan *sc = NULL;
-	char *cause = NULL, scope[600], hex[2 * JUDICIAL_KEY_ID_BYTES + 1];
+	char *cause = NULL, scope[700], hex[2 * JUDICIAL_KEY_ID_BYTES + 1];
+	char esc[WIRE_ESCAPED_MAX(UNLOCK_CASE_MAX)], rhex[2 * UNLOCK_HASH_BYTES + 1];
 	int64_t track = -1;
 	int c, ret, status = 1, wf, wt;
 
@@ -424,9 +429,11 @@ unlock_request(int argc, char **argv)
 		goto out;
 	}
 	sodium_bin2hex(hex, sizeof hex, rq->key_id, JUDICIAL_KEY_ID_BYTES);
-	format_scope(rq, scope, sizeof scope);
-	printf("%s: case %s, %u sealed face regions in scope (of %lld), %u keys, judicial key %s\n",
-	    out, case_id, rq->nitems, (long long)sc->sealed, rq->nkeys, hex);
+	sodium_bin2hex(rhex, sizeof rhex, rq->hash, UNLOCK_HASH_BYTES);
+	printf("%s: case %s, %u sealed face regions in scope (of %lld), %u keys, judicial key %s\n"
+	    "  request hash %s (the audit log names it)\n", out,
+	    wire_escape(case_id, esc, sizeof esc), rq->nitems, (long long)sc->sealed, rq->nkeys,
+	    hex, rhex);
 	for (int i = 0; i < sc->ntracks; i++) {
 		char a[64], b[64];
 
@@ -456,6 +463,64 @@ out:
 
 /* ---- approve --------------------------------------------------------- */
 
+/*
+ * What a holder approves, before the passphrase is asked. Every text
+ * comes from the request file (untrusted): escaped. The tracks and times
+ * listed are read from the items' own seal headers, which parsing has
+ * checked against the scope shown above them.
+ */
+static void
+print_request(const char *path, const struct unlock_request *rq)
+{
+	char a[64], b[64], hash[2 * UNLOCK_HASH_BYTES + 1];
+	char e1[WIRE_ESCAPED_MAX(UNLOCK_CASE_MAX)], e2[WIRE_ESCAPED_MAX(UNLOCK_NAME_MAX)];
+	char e3[WIRE_ESCAPED_MAX(UNLOCK_NAME_MAX)], e4[WIRE_ESCAPED_MAX(SEAL_CAMERA_MAX)];
+	uint32_t tracks[16];
+	int ntracks = 0, more = 0;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+	format_time(rq->scope.wall, rq->scope.from_us, a, sizeof a);
+	format_time(rq->scope.wall, rq->scope.to_us, b, sizeof b);
+	sodium_bin2hex(hash, sizeof hash, rq->hash, UNLOCK_HASH_BYTES);
+	printf("Unlock request %s\n  case:       %s\n  requested by: %s\n"
+	    "  recording:  %s\n  window:     %s to %s (%s time)\n  camera:     %s\n",
+	    path, wire_escape(rq->case_id, e1, sizeof e1),
+	    wire_escape(rq->requester, e2, sizeof e2), wire_escape(rq->recording, e3, sizeof e3),
+	    a, b, rq->scope.wall ? "wall-clock" : "media",
+	    rq->scope.camera[0] ? wire_escape(rq->scope.camera, e4, sizeof e4) : "all");
+	if (rq->scope.track >= 0)
+		printf("  track:      %lld only\n", (long long)rq->scope.track);
+	else
+		printf("  tracks:     all\n");
+	for (uint32_t i = 0; i < rq->nitems; i++) {
+		const struct unlock_item *it = &rq->items[i];
+		int k;
+
+		if (it->t_us < lo)
+			lo = it->t_us;
+		if (it->t_us > hi)
+			hi = it->t_us;
+		for (k = 0; k < ntracks; k++)
+			if (tracks[k] == it->track)
+				break;
+		if (k == ntracks && ntracks < (int)(sizeof tracks / sizeof tracks[0]))
+			tracks[ntracks++] = it->track;
+		else if (k == ntracks)
+			more = 1;
+	}
+	printf("  items:      %u sealed face regions under %u keys\n", rq->nitems, rq->nkeys);
+	if (rq->nitems > 0) {
+		format_time(rq->scope.wall, lo, a, sizeof a);
+		format_time(rq->scope.wall, hi, b, sizeof b);
+		printf("              from %s to %s, track%s", a, b, ntracks == 1 ? "" : "s");
+		for (int k = 0; k < ntracks; k++)
+			printf("%s%u", k ? ", " : " ", tracks[k]);
+		printf("%s\n", more ? ", ..." : "");
+	}
+	printf("  request:    %s\n", hash);
+	fflush(stdout);
+}
+
 static int
 unlock_approve_cmd(int argc, char **argv)
 {
@@ -473,7 +538,7 @@ unlock_approve_cmd(int argc, char **argv)
 	struct unlock_request *rq = NULL;
 	struct judicial_share *sh = NULL;
 	struct unlock_approval *ap = NULL;
-	char *cause = NULL, *pass = NULL, scope[600] = "", prompt[128];
+	char *cause = NULL, *pass = NULL, scope[700] = "", prompt[128];
 	char holder[JUDICIAL_NAME_MAX + 1];
 	size_t plen;
 	int c, ret, status = 1;
@@ -499,23 +564,7 @@ unlock_approve_cmd(int argc, char **argv)
 		goto out;
 	}
 	format_scope(rq, scope, sizeof scope);
-	{
-		char a[64], b[64];
-
-		format_time(rq->scope.wall, rq->scope.from_us, a, sizeof a);
-		format_time(rq->scope.wall, rq->scope.to_us, b, sizeof b);
-		printf("Unlock request %s\n  case:       %s\n  requested by: %s\n"
-		    "  recording:  %s\n  window:     %s to %s (%s time)\n  camera:     %s\n",
-		    argv[optind], rq->case_id, rq->requester, rq->recording, a, b,
-		    rq->scope.wall ? "wall-clock" : "media", rq->scope.camera[0] ?
-		    rq->scope.camera : "all");
-		if (rq->scope.track >= 0)
-			printf("  track:      %lld only\n", (long long)rq->scope.track);
-		else
-			printf("  tracks:     all\n");
-		printf("  items:      %u sealed face regions under %u keys\n", rq->nitems, rq->nkeys);
-		fflush(stdout);
-	}
+	print_request(argv[optind], rq);
 	snprintf(prompt, sizeof prompt, "Passphrase for %s to approve: ", share);
 	if ((ret = pass_read(passfile, prompt, 0, &pass, &plen, &cause)) < 0) {
 		fprintf(stderr, "camveil unlock approve: %s\n", cause ? cause : err_str(ret));

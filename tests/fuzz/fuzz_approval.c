@@ -3,8 +3,9 @@
  * approval a holder sends (unlock_approval_parse), with the judicial
  * public key it carries (judicial_pub_parse). Armored input is decoded
  * first (armor_decode), other input is parsed as a bare approval. An
- * approval that parses must name a holder of its key and keep its
- * bytes. Seed corpus: tests/fuzz/corpus/approval/.
+ * approval that parses must name a holder of its key, keep its bytes,
+ * and carry only canonical points other than the identity (tss_point_ok)
+ * as partial decryptions. Seed corpus: tests/fuzz/corpus/approval/.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ one(const uint8_t *p, size_t len)
 	    memcmp(ap->blob, p, len) != 0 ||
 	    (size_t)ap->nkeys * (TSS_BYTES + TSS_PROOF_BYTES) > len)
 		abort();
+	for (uint32_t j = 0; j < ap->nkeys; j++)
+		if (!tss_point_ok(ap->D + (size_t)j * TSS_BYTES))
+			abort();
 	unlock_approval_free(&ap);
 }
 

@@ -14,6 +14,12 @@
  * succeed or give ERR_CORRUPT, and never touch a pixel outside the
  * item's rectangle. Seed corpus: tests/fuzz/corpus/seal/ (real payloads
  * from test_keys, and ones whose ciphertext is the plain zstd frame).
+ *
+ * The header parser an unlock request uses (seal_header_parse) runs on
+ * the whole input too, and must agree with seal_item_parse: a payload's
+ * header alone parses to the same item and reference, and no header
+ * restores anything. R is always a canonical point other than the
+ * identity (tss_point_ok).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,16 +130,40 @@ out:
 	pic_free(&pic);
 }
 
+/* A header alone: consistent, and nothing to restore. */
+static void
+header(const uint8_t *p, size_t len)
+{
+	struct seal_item h;
+	struct pic pic;
+
+	if (seal_header_parse(p, len, &h) != 0)
+		return;
+	if (h.ad != p || h.ad_len != len || h.ct != NULL || h.ct_len != 0 ||
+	    len < SEAL_HEADER_MIN || len > SEAL_HEADER_MAX || !tss_point_ok(h.R))
+		abort();
+	if ((size_t)h.frame_w * (size_t)h.frame_h > FRAME_MAX)
+		return;
+	if (pic_alloc(&pic, &h) == 0 && seal_item_restore(&h, fixed_key, &pic.im) != ERR_CORRUPT)
+		abort();
+	pic_free(&pic);
+}
+
 static void
 one(const uint8_t *p, size_t len)
 {
-	struct seal_item it;
+	struct seal_item it, h;
 
+	header(p, len);
 	if (seal_item_parse(p, len, &it) != 0)
 		return;
 	if (it.ad != p || it.ad_len + it.ct_len != len || it.ct_len <= TAG_BYTES ||
 	    it.r.x + it.r.w > it.frame_w || it.r.y + it.r.h > it.frame_h ||
-	    strlen(it.camera) < 1)
+	    strlen(it.camera) < 1 || !tss_point_ok(it.R))
+		abort();
+	if (seal_header_parse(p, it.ad_len, &h) != 0 ||
+	    memcmp(h.ref, it.ref, SEAL_REF_BYTES) != 0 || memcmp(h.R, it.R, TSS_BYTES) != 0 ||
+	    h.m.media_us != it.m.media_us || h.segment != it.segment)
 		abort();
 	restore_both(p, len, &it);
 }

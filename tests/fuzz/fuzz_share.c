@@ -15,6 +15,11 @@
  * libsodium's, not what is under test. The seed share_stubkdf in
  * tests/fuzz/corpus/share/ is sealed with this stand-in (test_keys writes
  * it with the same hash) so the fuzzer starts from a share that opens.
+ *
+ * A public key that parses must have valid names and only canonical
+ * points other than the identity (tss_point_ok), and its holders'
+ * keys must be a split of P of degree exactly k-1: holders 1..k give P,
+ * and holders 1..k-1 do not.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +49,24 @@ crypto_pwhash(unsigned char *const out, unsigned long long outlen, const char *c
 	    passwdlen, salt, crypto_pwhash_SALTBYTES);
 }
 
+/* Holders 1..k combine to P, holders 1..k-1 do not. */
+static void
+check_degree(const struct judicial_pub *pk)
+{
+	int idx[TSS_MAX_HOLDERS];
+	uint8_t pubs[TSS_MAX_HOLDERS * TSS_BYTES], P[TSS_BYTES];
+
+	for (int i = 0; i < pk->k; i++) {
+		idx[i] = i + 1;
+		memcpy(pubs + (size_t)i * TSS_BYTES, pk->holder[i].pub, TSS_BYTES);
+	}
+	if (tss_combine(idx, pubs, pk->k, P) != 0 || memcmp(P, pk->P, TSS_BYTES) != 0)
+		abort();
+	if (pk->k > 1 && tss_combine(idx, pubs, pk->k - 1, P) == 0 &&
+	    memcmp(P, pk->P, TSS_BYTES) == 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,12 +78,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sodium_init() < 0)
 		abort();
 	if (judicial_pub_parse(data, size, &pk, &cause) == 0) {
-		if (pk->k < 1 || pk->k > pk->n || pk->blob_len != size)
+		if (pk->k < 1 || pk->k > pk->n || pk->blob_len != size || !tss_point_ok(pk->P))
 			abort();
 		for (int i = 0; i < pk->n; i++)
 			if (!judicial_name_ok(pk->holder[i].name) ||
-			    judicial_holder_index(pk, pk->holder[i].name) != i + 1)
+			    judicial_holder_index(pk, pk->holder[i].name) != i + 1 ||
+			    !tss_point_ok(pk->holder[i].pub))
 				abort();
+		check_degree(pk);
 		judicial_pub_free(&pk);
 	} else if (pk != NULL || cause == NULL) {
 		abort();

@@ -8,8 +8,9 @@
  * holders) must all fail; where a change goes unnoticed by design the
  * test says so and checks the weaker property that does hold.
  *
- * "known/" cases assert the behaviour we want but skip (with the reason)
- * while keys/ still has the weakness; they pass once it is fixed.
+ * A weakness found in review gets a case here that fails while the
+ * weakness is there (holders beyond k, non-canonical points, raised
+ * thresholds, request keys or items outside the order's scope, ...).
  *
  * KEYS_SEED_DIR=dir build/tests/test_keys also writes the fuzz seed
  * corpora (dir/{seal,request,approval,share}/) from the real objects.
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -618,6 +620,7 @@ enum vmut {
 	V_OTHER_R, V_OTHER_R_OWN_D, V_OTHER_PUB, V_OTHER_SHARE_D, V_OTHER_SHARE_BOTH,
 	V_C_PLUS_L, V_Z_PLUS_L, V_ZERO_C, V_ZERO_Z, V_SWAP_CZ, V_NEG_D,
 	V_IDENTITY_D, V_IDENTITY_R, V_IDENTITY_PUB, V_NONCANON_D, V_NEGATIVE_D, V_D_IS_R,
+	V_BIT255_D, V_BIT255_R, V_BIT255_PUB,
 };
 
 struct vfy_case {
@@ -650,6 +653,9 @@ static struct vfy_case vfy_cases[] = {
 	{ "verify/noncanonical_D", V_NONCANON_D },
 	{ "verify/negative_encoding_D", V_NEGATIVE_D },
 	{ "verify/D_equals_R", V_D_IS_R },
+	{ "verify/bit255_of_D", V_BIT255_D },
+	{ "verify/bit255_of_R", V_BIT255_R },
+	{ "verify/bit255_of_pub", V_BIT255_PUB },
 };
 
 static struct vfy_fix {
@@ -782,6 +788,9 @@ test_verify(void **state)
 	case V_D_IS_R:
 		memcpy(D, R, B32);
 		break;
+	case V_BIT255_D: D[B32 - 1] |= 0x80; break;
+	case V_BIT255_R: R[B32 - 1] |= 0x80; break;
+	case V_BIT255_PUB: pub[B32 - 1] |= 0x80; break;
 	}
 	if (field == NULL) {
 		assert_int_equal(tss_verify(pub, R, D, ctx, proof), ERR_AUTH);
@@ -794,6 +803,68 @@ test_verify(void **state)
 		field[bit / 8] ^= (uint8_t)(1 << bit % 8);
 	}
 	assert_int_equal(tss_verify(pub, R, D, ctx, proof), 0);
+}
+
+/* ---- tss: canonical points --------------------------------------------- */
+
+enum pt { PT_BASE, PT_RANDOM, PT_IDENTITY, PT_BIT255, PT_BIT255_IDENTITY, PT_FIELD_P,
+	PT_ODD, PT_ALL_FF, PT_LAST_7F };
+
+struct point_case {
+	const char *name;
+	enum pt pt;
+	int ok;		/* tss_point_ok */
+	int sodium;	/* libsodium 1.0.18's is_valid_point, for the record */
+};
+
+static struct point_case point_cases[] = {
+	{ "point/base", PT_BASE, 1, 1 },
+	{ "point/random", PT_RANDOM, 1, 1 },
+	{ "point/identity", PT_IDENTITY, 0, 1 },
+	{ "point/bit255_of_base", PT_BIT255, 0, 1 },
+	{ "point/bit255_of_identity", PT_BIT255_IDENTITY, 0, 1 },
+	{ "point/field_prime", PT_FIELD_P, 0, 0 },
+	{ "point/odd_s", PT_ODD, 0, 0 },
+	{ "point/all_ff", PT_ALL_FF, 0, 0 },
+	{ "point/2^255-1_minus_bit255", PT_LAST_7F, 0, 0 },
+};
+
+static void
+test_point_ok(void **state)
+{
+	const struct point_case *c = *state;
+	uint8_t p[B32] = { 0 }, one[B32] = { 1 }, s1[B32], R[B32], ctx[B32] = { 0 };
+	uint8_t D[B32], proof[TSS_PROOF_BYTES], Z[B32];
+
+	switch (c->pt) {
+	case PT_BASE: assert_int_equal(crypto_scalarmult_ristretto255_base(p, one), 0); break;
+	case PT_RANDOM: crypto_core_ristretto255_random(p); break;
+	case PT_IDENTITY: break;
+	case PT_BIT255:
+		assert_int_equal(crypto_scalarmult_ristretto255_base(p, one), 0);
+		p[B32 - 1] |= 0x80;
+		break;
+	case PT_BIT255_IDENTITY: p[B32 - 1] = 0x80; break;
+	case PT_FIELD_P:
+		memset(p, 0xff, B32);
+		p[0] = 0xed;
+		p[B32 - 1] = 0x7f;
+		break;
+	case PT_ODD: p[0] = 1; break;
+	case PT_ALL_FF: memset(p, 0xff, B32); break;
+	case PT_LAST_7F: memset(p, 0xff, B32); p[B32 - 1] = 0x7f; break;
+	}
+	assert_int_equal(tss_point_ok(p), c->ok);
+	assert_int_equal(crypto_core_ristretto255_is_valid_point(p), c->sodium);
+	if (c->ok)
+		return;
+	/* Every entry point refuses it, in whatever role. */
+	crypto_core_ristretto255_scalar_random(s1);
+	assert_int_equal(tss_encap(p, R, Z), ERR_INVAL);
+	assert_int_equal(tss_partial(s1, p, p, ctx, D, proof), ERR_INVAL);
+	assert_memory_equal(D, (uint8_t[B32]){ 0 }, B32);
+	assert_int_equal(tss_combine((int[]){ 1 }, p, 1, Z), ERR_INVAL);
+	assert_memory_equal(Z, (uint8_t[B32]){ 0 }, B32);
 }
 
 /* ---- golden vectors ---------------------------------------------------- */
@@ -1035,20 +1106,18 @@ test_pub_roundtrip(void **state)
 
 /*
  * Every single-byte change of a 2-of-3 key. Nothing authenticates the
- * public key, so some changes parse: other valid names, a higher
- * threshold (k' <= n: k points of a lower-degree polynomial still
- * interpolate P), holders k+1..n (check_split only looks at 1..k) and
- * bit 255 of a holder's key (libsodium 1.0.18 ignores it when decoding
- * a ristretto255 point: the same point, another encoding). All of those
- * give another key id, so seals and shares tell them apart; any other
- * accepted change fails the test.
+ * public key, so a holder's name may change to another valid name (it
+ * gives another key id, so seals and shares tell them apart). Every other
+ * change must be refused: a higher or lower threshold (the k-1 and k
+ * checks), any holder's key, holders beyond k included (each is checked
+ * with holders 1..k-1), bit 255 of any point (tss_point_ok).
  */
 static void
 test_pub_byte_changes(void **state)
 {
 	struct kit kt;
 	struct judicial_pub *pk = NULL;
-	size_t len, holder_off[3], accepted[5] = { 0 };
+	size_t len, holder_off[3], names_ok = 0, refused = 0;
 	uint8_t *b;
 	char *cause = NULL;
 
@@ -1061,7 +1130,7 @@ test_pub_byte_changes(void **state)
 		holder_off[i] = holder_off[i - 1] + 1 + strlen(names[i - 1]) + B32;
 	for (size_t pos = 0; pos < len; pos++) {
 		for (int v = 0; v < 256; v++) {
-			int ret, what = -1;
+			int ret, is_name = 0;
 
 			if (v == kt.pk->blob[pos])
 				continue;
@@ -1072,33 +1141,23 @@ test_pub_byte_changes(void **state)
 				assert_null(pk);
 				assert_non_null(cause);
 				no_cause(&cause);
+				refused++;
 				continue;
 			}
 			assert_memory_not_equal(pk->key_id, kt.pk->key_id, JUDICIAL_KEY_ID_BYTES);
 			judicial_pub_free(&pk);
 			no_cause(&cause);
-			if (pos == 5 && v > kt.k && v <= kt.n)
-				what = 0;	/* k raised */
-			for (int i = 0; i < 3; i++) {
-				size_t nl = strlen(names[i]);
-
-				if (pos > holder_off[i] && pos <= holder_off[i] + nl)
-					what = 1;	/* a name */
-				if (pos > holder_off[i] + nl && pos <= holder_off[i] + nl + B32)
-					what = i + 1 > kt.k ? 2 : 3;
-				if (pos == holder_off[i] + nl + B32 && what == 3 &&
-				    (v ^ kt.pk->blob[pos]) == 0x80)
-					what = 4;
-			}
-			if (what < 0 || what == 3)
+			for (int i = 0; i < 3; i++)
+				if (pos > holder_off[i] && pos <= holder_off[i] + strlen(names[i]))
+					is_name = 1;
+			if (!is_name)
 				fail_msg("byte %zu changed to 0x%02x went unnoticed", pos, v);
-			accepted[what]++;
+			names_ok++;
 		}
 		b[pos] = kt.pk->blob[pos];
 	}
-	print_message("pub: %zu-byte key, changes accepted: k raised %zu, names %zu, "
-	    "holder 3's key %zu, bit 255 of holders 1-2's keys %zu (each gives another "
-	    "key id)\n", len, accepted[0], accepted[1], accepted[2], accepted[4]);
+	print_message("pub: %zu-byte key, %zu changes refused, %zu accepted (other valid "
+	    "names; each gives another key id)\n", len, refused, names_ok);
 	free(b);
 	kit_fini(&kt);
 }
@@ -1190,10 +1249,17 @@ test_name(void **state)
 	/* The same name in an encoding we write ourselves. */
 	b = pub_blob(2, 3, kt.P, nm, kt.pubs, &len);
 	assert_int_equal(judicial_pub_parse(b, len, &pk, &cause), c->ok ? 0 : ERR_CORRUPT);
-	if (c->ok)
+	if (c->ok) {
 		assert_string_equal(pk->holder[1].name, c->holder);
-	else
+	} else {
+		/* The bad name is echoed, but never a raw control byte. */
 		assert_non_null(cause);
+		for (const char *q = cause; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				fail_msg("cause has a raw control byte: %s", cause);
+		if (strchr(c->holder, 0x1b) != NULL)
+			assert_non_null(strstr(cause, "'\\x1b[31m'"));
+	}
 	no_cause(&cause);
 	judicial_pub_free(&pk);
 	free(b);
@@ -1251,60 +1317,124 @@ test_pub_create_bounds(void **state)
 	}
 }
 
-/* A parsed key whose holders 1..k are right but holder k+1 is not. */
+/* Holders 1..k are right but a holder j > k is not: refused, for every j. */
 static void
-test_known_pub_holder_beyond_k(void **state)
+test_pub_holder_beyond_k(void **state)
 {
-	struct judicial_pub *pk = NULL;
-	struct kit kt;
-	uint8_t pubs[3 * B32], *b;
-	size_t len;
-	char *cause = NULL;
-	int ret;
+	static const struct { int k, n; } splits[] = { { 2, 3 }, { 3, 5 }, { 1, 3 }, { 4, 7 } };
 
 	(void)state;
-	kit_init(&kt, 2, 3);
-	memcpy(pubs, kt.pubs, sizeof pubs);
-	crypto_core_ristretto255_random(pubs + 2 * B32);
-	b = pub_blob(2, 3, kt.P, names, pubs, &len);
-	ret = judicial_pub_parse(b, len, &pk, &cause);
-	judicial_pub_free(&pk);
-	no_cause(&cause);
-	free(b);
-	kit_fini(&kt);
-	if (ret == 0)
-		skip();	/* KNOWN: check_split checks holders 1..k only (judicial.c) */
-	assert_int_equal(ret, ERR_CORRUPT);
+	for (size_t c = 0; c < NELEM(splits); c++) {
+		struct kit kt;
+
+		kit_init(&kt, splits[c].k, splits[c].n);
+		for (int j = kt.k + 1; j <= kt.n; j++) {
+			struct judicial_pub *pk = NULL;
+			uint8_t pubs[MAXH * B32], *b;
+			size_t len;
+			char *cause = NULL;
+
+			memcpy(pubs, kt.pubs, sizeof pubs);
+			/* Another holder's key: a valid point, a share, just not P_j
+			 * (with k = 1 every P_i is P: nothing to swap). */
+			if (kt.k > 1) {
+				memcpy(pubs + (size_t)(j - 1) * B32, kt.pubs, B32);
+				b = pub_blob(kt.k, kt.n, kt.P, names, pubs, &len);
+				if (judicial_pub_parse(b, len, &pk, &cause) != ERR_CORRUPT)
+					fail_msg("%d of %d: holder %d's key replaced went unnoticed",
+					    kt.k, kt.n, j);
+				assert_null(pk);
+				assert_non_null(strstr(cause, "not shares of the key"));
+				no_cause(&cause);
+				free(b);
+			}
+			crypto_core_ristretto255_random(pubs + (size_t)(j - 1) * B32);
+			b = pub_blob(kt.k, kt.n, kt.P, names, pubs, &len);
+			assert_int_equal(judicial_pub_parse(b, len, &pk, &cause), ERR_CORRUPT);
+			no_cause(&cause);
+			free(b);
+		}
+		kit_fini(&kt);
+	}
 }
 
 /*
- * The same key with bit 255 of a holder's key set: RFC 9496 decoders
- * reject it, libsodium 1.0.18's is_valid_point does not, so one key has
- * several encodings (and key ids).
+ * The same key with bit 255 of a point set: RFC 9496 decoders reject it,
+ * libsodium 1.0.18's is_valid_point does not, so one key would have
+ * several encodings (and key ids). The identity is refused too.
  */
 static void
-test_known_pub_noncanonical_point(void **state)
+test_pub_noncanonical_point(void **state)
 {
 	struct judicial_pub *pk = NULL;
 	struct kit kt;
-	uint8_t pubs[3 * B32], *b;
+	uint8_t pubs[3 * B32], P[B32], *b;
 	size_t len;
 	char *cause = NULL;
-	int ret;
 
 	(void)state;
 	kit_init(&kt, 2, 3);
+	for (int which = 0; which <= 3; which++) {
+		memcpy(pubs, kt.pubs, sizeof pubs);
+		memcpy(P, kt.P, B32);
+		if (which == 0)
+			P[B32 - 1] |= 0x80;
+		else
+			pubs[(size_t)which * B32 - 1] |= 0x80;
+		b = pub_blob(2, 3, P, names, pubs, &len);
+		assert_int_equal(judicial_pub_parse(b, len, &pk, &cause), ERR_CORRUPT);
+		assert_non_null(strstr(cause, "not a valid point"));
+		no_cause(&cause);
+		free(b);
+	}
 	memcpy(pubs, kt.pubs, sizeof pubs);
-	pubs[B32 - 1] |= 0x80;
+	memset(pubs + B32, 0, B32);
 	b = pub_blob(2, 3, kt.P, names, pubs, &len);
-	ret = judicial_pub_parse(b, len, &pk, &cause);
-	judicial_pub_free(&pk);
+	assert_int_equal(judicial_pub_parse(b, len, &pk, &cause), ERR_CORRUPT);
 	no_cause(&cause);
 	free(b);
 	kit_fini(&kt);
-	if (ret == 0)
-		skip();	/* KNOWN: points with bit 255 set are accepted (libsodium 1.0.18) */
-	assert_int_equal(ret, ERR_CORRUPT);
+}
+
+/*
+ * The threshold byte changed. Raised: k' points of a degree k-1 split
+ * still give P, so only the k'-1 check can refuse it. Lowered: the first
+ * k' holders no longer give P.
+ */
+static void
+test_pub_threshold_changed(void **state)
+{
+	static const struct { int k, n, k2; const char *cause; } cases[] = {
+		{ 2, 3, 3, "altered threshold" }, { 1, 3, 2, "altered threshold" },
+		{ 1, 3, 3, "altered threshold" }, { 2, 5, 4, "altered threshold" },
+		{ 3, 5, 4, "altered threshold" }, { 2, 3, 1, "not shares" },
+		{ 4, 7, 2, "not shares" }, { 4, 7, 3, "not shares" },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < NELEM(cases); c++) {
+		struct judicial_pub *pk = NULL;
+		struct kit kt;
+		uint8_t *b;
+		size_t len;
+		char *cause = NULL;
+
+		kit_init(&kt, cases[c].k, cases[c].n);
+		b = pub_blob(cases[c].k2, kt.n, kt.P, names, kt.pubs, &len);
+		if (judicial_pub_parse(b, len, &pk, &cause) != ERR_CORRUPT)
+			fail_msg("%d of %d claiming threshold %d went unnoticed", kt.k, kt.n,
+			    cases[c].k2);
+		if (strstr(cause, cases[c].cause) == NULL)
+			fail_msg("cause \"%s\" does not say \"%s\"", cause, cases[c].cause);
+		no_cause(&cause);
+		free(b);
+		/* The true threshold parses. */
+		b = pub_blob(kt.k, kt.n, kt.P, names, kt.pubs, &len);
+		assert_int_equal(judicial_pub_parse(b, len, &pk, &cause), 0);
+		judicial_pub_free(&pk);
+		free(b);
+		kit_fini(&kt);
+	}
 }
 
 static void
@@ -1533,6 +1663,175 @@ test_share_tamper(void **state)
 	kit_fini(&kt);
 }
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * An existing file or a link at the path fails before Argon2 runs: at
+ * the sensitive cost (1 GiB, seconds of work) it must still fail at once.
+ */
+static void
+test_share_exists_fast(void **state)
+{
+	struct kit kt;
+	char dir[128], path[192], link[192], target[192], *cause = NULL, *text;
+	double t0;
+	FILE *fp;
+	int ret;
+
+	(void)state;
+	kit_init(&kt, 2, 3);
+	tmp_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/alice.share", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("existing\n", fp);
+	fclose(fp);
+	t0 = now_s();
+	assert_int_equal(judicial_share_save(path, kt.pk, 1, kt.s, PASS, strlen(PASS),
+	    JUDICIAL_KDF_SENSITIVE, &cause), -EEXIST);
+	if (now_s() - t0 > 0.5)
+		fail_msg("refusing an existing share took %.2f s: Argon2 ran first", now_s() - t0);
+	assert_non_null(strstr(cause, "refusing to overwrite"));
+	no_cause(&cause);
+	text = read_text(path, NULL);
+	assert_string_equal(text, "existing\n");
+	free(text);
+	/* A dangling link: refused at once, its target never created. */
+	snprintf(link, sizeof link, "%s/bob.share", dir);
+	snprintf(target, sizeof target, "%s/elsewhere", dir);
+	assert_int_equal(symlink(target, link), 0);
+	t0 = now_s();
+	ret = judicial_share_save(link, kt.pk, 2, kt.s + B32, PASS, strlen(PASS),
+	    JUDICIAL_KDF_SENSITIVE, &cause);
+	assert_true(ret < 0);
+	assert_true(now_s() - t0 < 0.5);
+	assert_int_equal(access(target, F_OK), -1);
+	no_cause(&cause);
+	kit_fini(&kt);
+}
+
+/* Armored files with CRLF line ends (a Windows editor, a mail client) load. */
+static void
+test_armor_crlf(void **state)
+{
+	static const struct { const char *text; int ok; } dec[] = {
+		{ "untrusted comment: x\nAQID\n", 1 },
+		{ "untrusted comment: x\r\nAQID\r\n", 1 },
+		{ "untrusted comment: x\nAQID\r\n", 1 },
+		{ "untrusted comment: x\r\nAQID\n", 1 },
+		{ "untrusted comment: x\rAQID\r", 0 },
+		{ "untrusted comment: x\nAQID\r\r\n", 0 },
+		{ "untrusted comment: x\nAQ\r\nID\r\n", 0 },
+		{ "untrusted comment: x\nAQ\rID\n", 0 },
+		{ "untrusted comment: x\n\r\n", 0 },
+		{ "untrusted comment: x\nAQID", 0 },
+		{ "untrusted comment: x\nAQID\n\n", 0 },
+	};
+	struct judicial_pub *pk = NULL;
+	struct kit kt;
+	char dir[128], path[192], crlf[192], *text, *cause = NULL;
+	size_t len, n = 0;
+	uint8_t *blob;
+	FILE *fp;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(dec); i++) {
+		int ret = armor_decode(dec[i].text, strlen(dec[i].text), 64, &blob, &len);
+
+		if (ret != (dec[i].ok ? 0 : ERR_CORRUPT))
+			fail_msg("armor case %zu: got %d", i, ret);
+		if (dec[i].ok) {
+			assert_int_equal(len, 3);
+			assert_memory_equal(blob, "\1\2\3", 3);
+		}
+		assert_true(dec[i].ok || blob == NULL);
+		free(blob);
+	}
+	kit_init(&kt, 2, 3);
+	tmp_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/judicial.pub", dir);
+	snprintf(crlf, sizeof crlf, "%s/judicial-crlf.pub", dir);
+	assert_int_equal(judicial_pub_save(path, kt.pk, &cause), 0);
+	text = read_text(path, &len);
+	fp = fopen(crlf, "wb");
+	assert_non_null(fp);
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			fputc('\r', fp);
+			n++;
+		}
+		fputc(text[i], fp);
+	}
+	fclose(fp);
+	free(text);
+	assert_int_equal(n, 2);
+	assert_int_equal(judicial_pub_load(crlf, &pk, &cause), 0);
+	assert_memory_equal(pk->key_id, kt.pk->key_id, JUDICIAL_KEY_ID_BYTES);
+	judicial_pub_free(&pk);
+	/* We never write a CR into a comment (the line would end there for some). */
+	snprintf(path, sizeof path, "%s/cr", dir);
+	assert_int_equal(armor_write(path, 0644, "a\rb", (const uint8_t *)"x", 1, &cause),
+	    ERR_INVAL);
+	assert_int_equal(access(path, F_OK), -1);
+	no_cause(&cause);
+	kit_fini(&kt);
+}
+
+struct esc_case {
+	const char *name;
+	const char *in;
+	size_t outsz;
+	const char *want;
+};
+
+static struct esc_case esc_cases[] = {
+	{ "escape/plain", "AZ 12/2026", 64, "AZ 12/2026" },
+	{ "escape/empty", "", 4, "" },
+	{ "escape/tab_lf_cr", "a\tb\nc\rd", 64, "a\\tb\\nc\\rd" },
+	{ "escape/terminal_escape", "\x1b[2J\x1b[31mred", 64, "\\x1b[2J\\x1b[31mred" },
+	{ "escape/backslash", "a\\x1b", 64, "a\\\\x1b" },
+	{ "escape/del_and_bell", "a\x7f\x07", 64, "a\\x7f\\x07" },
+	{ "escape/utf8_kept", "M\xc3\xbcnchen \xe2\x82\xac \xf0\x9f\x93\xb7", 64,
+	  "M\xc3\xbcnchen \xe2\x82\xac \xf0\x9f\x93\xb7" },
+	{ "escape/invalid_utf8", "a\xff\xc3", 64, "a\\xff\\xc3" },
+	{ "escape/overlong_slash", "\xc0\xaf", 64, "\\xc0\\xaf" },
+	{ "escape/surrogate", "\xed\xa0\x80", 64, "\\xed\\xa0\\x80" },
+	{ "escape/c1_next_line", "a\xc2\x85" "b", 64, "a\\xc2\\x85" "b" },
+	{ "escape/bidi_override", "abc\xe2\x80\xae" "fdp.exe", 64, "abc\\xe2\\x80\\xae" "fdp.exe" },
+	{ "escape/bidi_isolate", "\xe2\x81\xa6x", 64, "\\xe2\\x81\\xa6x" },
+	{ "escape/fits_exactly", "abcd", 5, "abcd" },
+	{ "escape/cut", "abcdef", 6, "ab..." },
+	{ "escape/cut_before_escape", "a\x1b\x1b", 8, "a..." },
+	{ "escape/cut_before_utf8", "\xc3\xbc\xc3\xbc\xc3\xbc", 6, "\xc3\xbc..." },
+	{ "escape/cut_to_dots", "abcdef", 4, "..." },
+};
+
+static void
+test_escape(void **state)
+{
+	const struct esc_case *c = *state;
+	char buf[128];
+
+	memset(buf, 0x5a, sizeof buf);
+	assert_ptr_equal(wire_escape(c->in, buf, c->outsz), buf);
+	assert_string_equal(buf, c->want);
+	for (size_t i = c->outsz; i < sizeof buf; i++)
+		if (buf[i] != 0x5a)
+			fail_msg("wrote past outsz %zu", c->outsz);
+	/* The bound the header promises. */
+	assert_true(strlen(wire_escape(c->in, buf, WIRE_ESCAPED_MAX(strlen(c->in)))) <=
+	    4 * strlen(c->in));
+	if (c->outsz >= WIRE_ESCAPED_MAX(strlen(c->in)))
+		assert_null(strstr(buf, "..."));
+}
+
 /* ---- seal ------------------------------------------------------------------ */
 
 /* The shared world: a 2-of-3 key, a second key, sealed items, a request. */
@@ -1575,6 +1874,7 @@ rq_fill(struct unlock_request *rq, const struct judicial_pub *pk)
 	rq->scope.wall = 0;
 	rq->scope.from_us = 0;
 	rq->scope.to_us = 10000000;
+	rq->scope.camera[0] = '\0';
 	rq->scope.track = -1;
 }
 
@@ -1901,6 +2201,72 @@ test_seal_every_change(void **state)
 	pic_fini(&work);
 }
 
+/*
+ * A header alone (as a request carries it) parses like the payload it
+ * came from, and only at its exact length; it restores nothing. R must
+ * be a canonical point other than the identity, in either parser.
+ */
+static void
+test_seal_header(void **state)
+{
+	struct world *w = world();
+	struct seal_item it, hd;
+	struct pic pic;
+	uint8_t *b, key[32] = { 0 };
+	size_t hl = w->it[0].ad_len;
+
+	(void)state;
+	assert_int_equal(seal_header_parse(w->pl[0], hl, &hd), 0);
+	it = w->it[0];
+	assert_memory_equal(hd.ref, it.ref, SEAL_REF_BYTES);
+	assert_memory_equal(hd.R, it.R, B32);
+	assert_memory_equal(hd.key_id, it.key_id, JUDICIAL_KEY_ID_BYTES);
+	assert_int_equal(hd.segment, it.segment);
+	assert_int_equal(hd.m.track, it.m.track);
+	assert_int_equal(hd.m.media_us, it.m.media_us);
+	assert_int_equal(hd.m.wall_us, it.m.wall_us);
+	assert_memory_equal(&hd.r, &it.r, sizeof hd.r);
+	assert_string_equal(hd.camera, it.camera);
+	assert_ptr_equal(hd.ad, w->pl[0]);
+	assert_int_equal(hd.ad_len, hl);
+	assert_null(hd.ct);
+	assert_int_equal(hd.ct_len, 0);
+	assert_true(hl >= SEAL_HEADER_MIN && hl <= SEAL_HEADER_MAX);
+	seed_write("seal", "header_only", w->pl[0], hl);
+	/* Nothing to restore from a header. */
+	pic_init(&pic, W_FW, W_FH, 1, 1, 3);
+	assert_int_equal(seal_item_restore(&hd, key, &pic.im), ERR_CORRUPT);
+	pic_fini(&pic);
+	/* Exact length only; the whole payload is not a header. */
+	assert_int_equal(seal_header_parse(w->pl[0], hl - 1, &hd), ERR_CORRUPT);
+	assert_int_equal(seal_header_parse(w->pl[0], hl + 1, &hd), ERR_CORRUPT);
+	assert_int_equal(seal_header_parse(w->pl[0], w->pl_len[0], &hd), ERR_CORRUPT);
+	assert_int_equal(seal_header_parse(w->pl[0], 0, &hd), ERR_CORRUPT);
+	/* A newer version is unsupported, not corrupt, in both parsers. */
+	b = dup_bytes(w->pl[0], w->pl_len[0]);
+	b[0] = SEAL_VERSION + 1;
+	assert_int_equal(seal_header_parse(b, hl, &hd), ERR_UNSUPPORTED);
+	assert_int_equal(seal_item_parse(b, w->pl_len[0], &hd), ERR_UNSUPPORTED);
+	b[0] = SEAL_VERSION;
+	/* R (header bytes hl-56..hl-24): bit 255, then the identity. */
+	b[hl - 24 - 1] |= 0x80;
+	assert_int_equal(seal_item_parse(b, w->pl_len[0], &hd), ERR_CORRUPT);
+	assert_int_equal(seal_header_parse(b, hl, &hd), ERR_CORRUPT);
+	memset(b + hl - 24 - B32, 0, B32);
+	assert_int_equal(seal_item_parse(b, w->pl_len[0], &hd), ERR_CORRUPT);
+	assert_int_equal(seal_header_parse(b, hl, &hd), ERR_CORRUPT);
+	free(b);
+	/* The golden header gives the golden reference. */
+	{
+		uint8_t gh[256];
+		size_t glen = (sizeof GV_HEADER - 1) / 2;
+
+		unhex(GV_HEADER, gh, glen);
+		assert_int_equal(seal_header_parse(gh, glen, &hd), 0);
+		assert_hex(hd.ref, SEAL_REF_BYTES, GV_REF);
+	}
+}
+
 struct seal_bad_case {
 	const char *name;
 	int fw, fh, sx, sy;
@@ -2020,6 +2386,8 @@ test_segments(void **state)
 
 	assert_non_null(rq);
 	rq_fill(rq, w->a.pk);
+	rq->scope.from_us = INT64_MIN;	/* these steps go back and far */
+	rq->scope.to_us = INT64_MAX;
 	assert_int_equal(seal_create(w->a.pk, "lobby", 2.0, 1, &s, &cause), 0);
 	for (int i = 0; i < c->nsteps; i++) {
 		struct seal_meta m = { c->step[i].track, 0, c->step[i].t_ms * 1000, 0 };
@@ -2150,13 +2518,84 @@ test_scope(void **state)
 
 /* ---- unlock: requests --------------------------------------------------- */
 
+/* An item reference (docs/KEYS.md): BLAKE2b-128("camveil-item-v1" || header). */
+static void
+item_ref(const uint8_t *hdr, size_t len, uint8_t ref[SEAL_REF_BYTES])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, SEAL_REF_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)"camveil-item-v1", 15);
+	crypto_generichash_update(&st, hdr, len);
+	crypto_generichash_final(&st, ref, SEAL_REF_BYTES);
+}
+
+/* A request written field by field (docs/KEYS.md "Request", version 2), items as given. */
+static uint8_t *
+rq_blob(const struct unlock_request *rq, size_t *len)
+{
+	struct wire_w w;
+
+	wire_w_init(&w, 1 << 24);
+	wire_bytes(&w, "CVRQ", 4);
+	wire_u8(&w, 2);
+	wire_bytes(&w, rq->key_id, 16);
+	wire_str8(&w, rq->case_id);
+	wire_str8(&w, rq->requester);
+	wire_str8(&w, rq->recording);
+	wire_u64(&w, (uint64_t)rq->created_us);
+	wire_u8(&w, (uint8_t)rq->scope.wall);
+	wire_u64(&w, (uint64_t)rq->scope.from_us);
+	wire_u64(&w, (uint64_t)rq->scope.to_us);
+	wire_str8(&w, rq->scope.camera);
+	wire_u64(&w, (uint64_t)rq->scope.track);
+	wire_u32(&w, rq->nkeys);
+	wire_bytes(&w, rq->R, (size_t)rq->nkeys * B32);
+	wire_u32(&w, rq->nitems);
+	for (uint32_t i = 0; i < rq->nitems; i++) {
+		wire_u32(&w, rq->items[i].key);
+		wire_u8(&w, (uint8_t)rq->items[i].hdr_len);
+		wire_bytes(&w, rq->items[i].hdr, rq->items[i].hdr_len);
+	}
+	assert_int_equal(w.err, 0);
+	*len = w.len;
+	return w.p;
+}
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct unlock_item *)a)->ref, ((const struct unlock_item *)b)->ref,
+	    SEAL_REF_BYTES);
+}
+
+/* After editing headers: references recomputed, items sorted again. */
+static void
+rq_resort(struct unlock_request *rq)
+{
+	for (uint32_t i = 0; i < rq->nitems; i++)
+		item_ref(rq->items[i].hdr, rq->items[i].hdr_len, rq->items[i].ref);
+	qsort(rq->items, rq->nitems, sizeof *rq->items, ref_cmp);
+}
+
+/* The world's request, parsed (a copy to edit). */
+static struct unlock_request *
+rq_copy(void)
+{
+	struct unlock_request *rq = NULL;
+	char *cause = NULL;
+
+	assert_int_equal(unlock_request_parse(W.rq->blob, W.rq->blob_len, &rq, &cause), 0);
+	return rq;
+}
+
 static void
 test_request_roundtrip(void **state)
 {
 	struct world *w = world();
 	struct unlock_request *rq = NULL, *rq2 = NULL;
 	char dir[128], path[192], *cause = NULL, *text;
-	size_t tlen;
+	size_t tlen, len;
 	uint8_t *blob;
 
 	(void)state;
@@ -2173,6 +2612,11 @@ test_request_roundtrip(void **state)
 	assert_int_equal(rq->nitems, w->rq->nitems);
 	assert_memory_equal(rq->items, w->rq->items, rq->nitems * sizeof *rq->items);
 	assert_memory_equal(rq->hash, w->rq->hash, UNLOCK_HASH_BYTES);
+	/* Our own encoder, from the documented format, gives the same bytes. */
+	blob = rq_blob(rq, &len);
+	assert_int_equal(len, w->rq->blob_len);
+	assert_memory_equal(blob, w->rq->blob, len);
+	free(blob);
 	/* Re-encoding the parsed request gives the same bytes and hash. */
 	blob = dup_bytes(rq->blob, rq->blob_len);
 	assert_int_equal(unlock_request_encode(rq), 0);
@@ -2187,20 +2631,23 @@ test_request_roundtrip(void **state)
 		assert_memory_equal(rq->items[f].ref, w->it[i].ref, SEAL_REF_BYTES);
 		assert_int_equal(rq->items[f].track, w->it[i].m.track);
 		assert_int_equal(rq->items[f].t_us, w->it[i].m.media_us);
+		/* The request carries the item's header exactly. */
+		assert_int_equal(rq->items[f].hdr_len, w->it[i].ad_len);
+		assert_memory_equal(rq->items[f].hdr, w->pl[i], w->it[i].ad_len);
 	}
 	assert_int_equal(unlock_request_find(rq, (uint8_t[SEAL_REF_BYTES]){ 0 }), -1);
-	/* Through a file: armored, comment on one line even with a newline. */
+	/* Through a file: armored, comment on one line, control bytes escaped. */
 	tmp_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/case.request", dir);
-	strcpy(rq->case_id, "two\nlines\r");
+	strcpy(rq->case_id, "two\nlines\r\x1b[2J");
 	assert_int_equal(unlock_request_save(path, rq, &cause), 0);
 	text = read_text(path, &tlen);
-	assert_non_null(strstr(text, "untrusted comment: camveil unlock request, case two lines "
-	    ", 6 sealed items\n"));
+	assert_non_null(strstr(text, "untrusted comment: camveil unlock request, case "
+	    "two\\nlines\\r\\x1b[2J, 6 sealed items\n"));
 	seed_write("request", "request.txt", text, tlen);
 	free(text);
 	assert_int_equal(unlock_request_load(path, &rq2, &cause), 0);
-	assert_string_equal(rq2->case_id, "two\nlines\r");
+	assert_string_equal(rq2->case_id, "two\nlines\r\x1b[2J");
 	assert_memory_equal(rq2->hash, rq->hash, UNLOCK_HASH_BYTES);
 	assert_memory_not_equal(rq2->hash, w->rq->hash, UNLOCK_HASH_BYTES);
 	unlock_request_free(&rq2);
@@ -2209,9 +2656,18 @@ test_request_roundtrip(void **state)
 	unlock_request_free(NULL);
 }
 
+/* Header offsets (docs/KEYS.md "Seal payload"). */
+#define H_KIND 1
+#define H_SEGMENT 20
+#define H_TRACK 24
+#define H_MEDIA 32
+#define H_CAMERA 61	/* after its length byte; "lobby" in the world */
+#define H_R 66
+
 /* Offsets into the world's request blob. */
 struct rq_layout {
 	size_t scope, camera, track, nkeys, R, nitems, items;
+	size_t item[W_ITEMS];	/* each item: key u32, header length u8, header */
 };
 
 static struct rq_layout
@@ -2234,7 +2690,13 @@ rq_layout(const struct unlock_request *rq)
 	l.R = o + 4;
 	l.nitems = l.R + (size_t)rq->nkeys * B32;
 	l.items = l.nitems + 4;
-	assert_int_equal(l.items + (size_t)rq->nitems * 32, rq->blob_len);
+	o = l.items;
+	assert_int_equal(rq->nitems, W_ITEMS);
+	for (uint32_t i = 0; i < rq->nitems; i++) {
+		l.item[i] = o;
+		o += 4 + 1 + rq->items[i].hdr_len;
+	}
+	assert_int_equal(o, rq->blob_len);
 	return l;
 }
 
@@ -2255,33 +2717,45 @@ put64(uint8_t *p, uint64_t v)
 }
 
 enum rq_edit {
-	RQ_MAGIC, RQ_VERSION, RQ_SWAP_ITEMS, RQ_DUP_ITEM, RQ_ITEM_KEY, RQ_NKEYS_HUGE,
-	RQ_NKEYS_MORE, RQ_NITEMS_HUGE, RQ_NITEMS_LESS, RQ_WALL_2, RQ_FROM_AFTER_TO,
-	RQ_TRACK_M2, RQ_TRACK_BIG, RQ_R_INVALID, RQ_CASE_LEN, RQ_CASE_NUL,
+	RQ_MAGIC, RQ_VERSION_1, RQ_VERSION_3, RQ_SWAP_ITEMS, RQ_DUP_ITEM, RQ_ITEM_KEY,
+	RQ_NKEYS_HUGE, RQ_NKEYS_MORE, RQ_NITEMS_HUGE, RQ_NITEMS_LESS, RQ_NITEMS_ZERO,
+	RQ_WALL_2, RQ_FROM_AFTER_TO, RQ_TRACK_M2, RQ_TRACK_BIG, RQ_R_INVALID, RQ_R_BIT255,
+	RQ_R_IDENTITY, RQ_CASE_LEN, RQ_CASE_NUL, RQ_HDRLEN_SHORT, RQ_HDRLEN_LONG, RQ_HDRLEN_0,
+	RQ_HDR_BYTE,
 };
 
 struct rq_bad_case {
 	const char *name;
 	enum rq_edit edit;
+	const char *cause;	/* NULL: any */
 };
 
 static struct rq_bad_case rq_bad_cases[] = {
-	{ "request_bad/magic", RQ_MAGIC },
-	{ "request_bad/version", RQ_VERSION },
-	{ "request_bad/items_out_of_order", RQ_SWAP_ITEMS },
-	{ "request_bad/item_twice", RQ_DUP_ITEM },
-	{ "request_bad/item_key_past_nkeys", RQ_ITEM_KEY },
-	{ "request_bad/nkeys_huge", RQ_NKEYS_HUGE },
-	{ "request_bad/nkeys_plus_one", RQ_NKEYS_MORE },
-	{ "request_bad/nitems_huge", RQ_NITEMS_HUGE },
-	{ "request_bad/nitems_minus_one", RQ_NITEMS_LESS },
-	{ "request_bad/scope_wall_2", RQ_WALL_2 },
-	{ "request_bad/scope_from_after_to", RQ_FROM_AFTER_TO },
-	{ "request_bad/scope_track_minus_2", RQ_TRACK_M2 },
-	{ "request_bad/scope_track_2^32", RQ_TRACK_BIG },
-	{ "request_bad/R_not_a_point", RQ_R_INVALID },
-	{ "request_bad/case_length_past_end", RQ_CASE_LEN },
-	{ "request_bad/case_with_nul", RQ_CASE_NUL },
+	{ "request_bad/magic", RQ_MAGIC, "not an unlock request" },
+	{ "request_bad/version_1", RQ_VERSION_1, "version 1 is no longer accepted" },
+	{ "request_bad/version_3", RQ_VERSION_3, "request version 3" },
+	{ "request_bad/items_out_of_order", RQ_SWAP_ITEMS, "out of order" },
+	{ "request_bad/item_twice", RQ_DUP_ITEM, "out of order or repeated" },
+	{ "request_bad/item_key_past_nkeys", RQ_ITEM_KEY, "names key 6 of 5" },
+	{ "request_bad/nkeys_huge", RQ_NKEYS_HUGE, NULL },
+	{ "request_bad/nkeys_plus_one", RQ_NKEYS_MORE, NULL },
+	{ "request_bad/nitems_huge", RQ_NITEMS_HUGE, NULL },
+	{ "request_bad/nitems_minus_one", RQ_NITEMS_LESS, "extra bytes" },
+	{ "request_bad/nitems_zero", RQ_NITEMS_ZERO, NULL },
+	{ "request_bad/scope_wall_2", RQ_WALL_2, "scope is invalid" },
+	{ "request_bad/scope_from_after_to", RQ_FROM_AFTER_TO, "scope is invalid" },
+	{ "request_bad/scope_track_minus_2", RQ_TRACK_M2, "scope is invalid" },
+	{ "request_bad/scope_track_2^32", RQ_TRACK_BIG, "scope is invalid" },
+	{ "request_bad/R_not_a_point", RQ_R_INVALID, "key 2 is not a valid point" },
+	{ "request_bad/R_bit255", RQ_R_BIT255, "key 1 is not a valid point" },
+	{ "request_bad/R_identity", RQ_R_IDENTITY, "key 1 is not a valid point" },
+	{ "request_bad/case_length_past_end", RQ_CASE_LEN, NULL },
+	{ "request_bad/case_with_nul", RQ_CASE_NUL, NULL },
+	{ "request_bad/header_length_short", RQ_HDRLEN_SHORT, NULL },
+	{ "request_bad/header_length_long", RQ_HDRLEN_LONG, NULL },
+	{ "request_bad/header_length_0", RQ_HDRLEN_0, "does not parse" },
+	/* A header changed in place: another reference (order) and time (scope). */
+	{ "request_bad/header_media_time", RQ_HDR_BYTE, NULL },
 };
 
 static void
@@ -2291,36 +2765,193 @@ test_request_bad(void **state)
 	struct world *w = world();
 	struct rq_layout l = rq_layout(w->rq);
 	struct unlock_request *rq = NULL;
-	uint8_t *b = dup_bytes(w->rq->blob, w->rq->blob_len), tmp[32];
+	size_t isz = l.item[1] - l.item[0];
+	uint8_t *b = dup_bytes(w->rq->blob, w->rq->blob_len), *tmp = malloc(isz);
 	char *cause = NULL;
 
+	assert_non_null(tmp);
+	assert_int_equal(l.item[2] - l.item[1], isz);
 	switch (c->edit) {
 	case RQ_MAGIC: b[0] = 'X'; break;
-	case RQ_VERSION: b[4] = 2; break;
+	case RQ_VERSION_1: b[4] = 1; break;
+	case RQ_VERSION_3: b[4] = 3; break;
 	case RQ_SWAP_ITEMS:
-		memcpy(tmp, b + l.items, 32);
-		memcpy(b + l.items, b + l.items + 32, 32);
-		memcpy(b + l.items + 32, tmp, 32);
+		memcpy(tmp, b + l.item[0], isz);
+		memcpy(b + l.item[0], b + l.item[1], isz);
+		memcpy(b + l.item[1], tmp, isz);
 		break;
-	case RQ_DUP_ITEM: memcpy(b + l.items + 32, b + l.items, 32); break;
-	case RQ_ITEM_KEY: put32(b + l.items + 16, w->rq->nkeys); break;
+	case RQ_DUP_ITEM: memcpy(b + l.item[1], b + l.item[0], isz); break;
+	case RQ_ITEM_KEY: put32(b + l.item[0], w->rq->nkeys); break;
 	case RQ_NKEYS_HUGE: put32(b + l.nkeys, 0xffffffff); break;
 	case RQ_NKEYS_MORE: put32(b + l.nkeys, w->rq->nkeys + 1); break;
 	case RQ_NITEMS_HUGE: put32(b + l.nitems, 0xffffffff); break;
 	case RQ_NITEMS_LESS: put32(b + l.nitems, w->rq->nitems - 1); break;
+	case RQ_NITEMS_ZERO: put32(b + l.nitems, 0); break;
 	case RQ_WALL_2: b[l.scope] = 2; break;
 	case RQ_FROM_AFTER_TO: put64(b + l.scope + 1, 10000001); break;
 	case RQ_TRACK_M2: put64(b + l.track, (uint64_t)-2); break;
 	case RQ_TRACK_BIG: put64(b + l.track, 1ull << 32); break;
 	case RQ_R_INVALID: memset(b + l.R + B32, 0xff, B32); break;
+	case RQ_R_BIT255: b[l.R + B32 - 1] |= 0x80; break;
+	case RQ_R_IDENTITY: memset(b + l.R, 0, B32); break;
 	case RQ_CASE_LEN: b[21] = 255; break;
 	case RQ_CASE_NUL: b[23] = 0; break;
+	case RQ_HDRLEN_SHORT: b[l.item[0] + 4]--; break;
+	case RQ_HDRLEN_LONG: b[l.item[0] + 4]++; break;
+	case RQ_HDRLEN_0: b[l.item[w->rq->nitems - 1] + 4] = 0; break;
+	case RQ_HDR_BYTE: b[l.item[0] + 5 + H_MEDIA] ^= 1; break;	/* + 2^56 us */
 	}
 	assert_int_equal(unlock_request_parse(b, w->rq->blob_len, &rq, &cause), ERR_CORRUPT);
 	assert_null(rq);
 	assert_non_null(cause);
+	if (c->cause != NULL && strstr(cause, c->cause) == NULL)
+		fail_msg("cause \"%s\" does not say \"%s\"", cause, c->cause);
+	/* Every cause says it is about the request (restore's caller greps it). */
+	assert_non_null(strstr(cause, "request"));
 	no_cause(&cause);
+	free(tmp);
 	free(b);
+}
+
+/*
+ * Requests that are well formed but ask for more than they may: each
+ * built from the world's request by editing what it says (headers, keys,
+ * scope), with references recomputed and items sorted again, so only the
+ * check under test can refuse it. Parse, approve and save all refuse.
+ */
+enum rq_check {
+	RC_HONEST, RC_OTHER_KEY_ID, RC_ITEM_OTHER_R, RC_TRACK_SCOPE, RC_CAMERA_SCOPE,
+	RC_WALL_SCOPE, RC_FROM_LATER, RC_KEY_TRACKS_DIFFER, RC_KEY_SEGMENTS_DIFFER,
+	RC_KEY_CAMERAS_DIFFER, RC_HDR_KIND, RC_HDR_R_BIT255, RC_HDR_OTHER_R,
+};
+
+struct rq_check_case {
+	const char *name;
+	enum rq_check edit;
+	const char *cause;	/* NULL: accepted */
+};
+
+static struct rq_check_case rq_check_cases[] = {
+	{ "request_check/honest_rebuilt", RC_HONEST, NULL },
+	{ "request_check/header_other_judicial_key", RC_OTHER_KEY_ID, "another judicial key" },
+	{ "request_check/item_names_another_key", RC_ITEM_OTHER_R, "carries another R" },
+	{ "request_check/scope_track_narrower", RC_TRACK_SCOPE, "outside the request's own scope" },
+	{ "request_check/scope_other_camera", RC_CAMERA_SCOPE, "outside the request's own scope" },
+	{ "request_check/scope_wall_clock", RC_WALL_SCOPE, "outside the request's own scope" },
+	{ "request_check/scope_starts_later", RC_FROM_LATER, "outside the request's own scope" },
+	{ "request_check/one_key_two_tracks", RC_KEY_TRACKS_DIFFER, "share key" },
+	{ "request_check/one_key_two_segments", RC_KEY_SEGMENTS_DIFFER, "share key" },
+	{ "request_check/one_key_two_cameras", RC_KEY_CAMERAS_DIFFER, "share key" },
+	{ "request_check/header_kind_2", RC_HDR_KIND, "does not parse" },
+	{ "request_check/header_R_bit255", RC_HDR_R_BIT255, "does not parse" },
+	{ "request_check/header_R_of_another_item", RC_HDR_OTHER_R, "carries another R" },
+};
+
+/* Two items of the request under one key: *a, *b (the world has such a pair). */
+static void
+same_key_pair(const struct unlock_request *rq, uint32_t *a, uint32_t *b)
+{
+	for (uint32_t i = 0; i < rq->nitems; i++)
+		for (uint32_t j = i + 1; j < rq->nitems; j++)
+			if (rq->items[i].key == rq->items[j].key) {
+				*a = i;
+				*b = j;
+				return;
+			}
+	fail_msg("no two items share a key");
+}
+
+/* Check that parse, approve and save all refuse rq (its blob replaced by b) for cause. */
+static void
+rq_refused(struct unlock_request *rq, uint8_t *b, size_t len, const char *want)
+{
+	struct unlock_request *out = NULL;
+	struct unlock_approval *ap = NULL;
+	struct judicial_share *sh = kit_share(&W.a, 1);
+	char dir[128], path[192], *cause = NULL;
+
+	assert_int_equal(unlock_request_parse(b, len, &out, &cause), ERR_CORRUPT);
+	assert_null(out);
+	if (strstr(cause, want) == NULL)
+		fail_msg("parse: cause \"%s\" does not say \"%s\"", cause, want);
+	no_cause(&cause);
+	free(rq->blob);
+	rq->blob = b;
+	rq->blob_len = len;
+	assert_int_equal(unlock_approve(rq, sh, &ap, &cause), ERR_CORRUPT);
+	assert_null(ap);
+	if (strstr(cause, want) == NULL)
+		fail_msg("approve: cause \"%s\" does not say \"%s\"", cause, want);
+	no_cause(&cause);
+	tmp_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/req", dir);
+	assert_int_equal(unlock_request_save(path, rq, &cause), ERR_CORRUPT);
+	assert_non_null(strstr(cause, want));
+	assert_int_equal(access(path, F_OK), -1);
+	no_cause(&cause);
+	judicial_share_free(&sh);
+}
+
+static void
+test_request_check(void **state)
+{
+	const struct rq_check_case *c = *state;
+	struct world *w = world();
+	struct unlock_request *rq = rq_copy(), *out = NULL;
+	uint32_t a = 0, b2 = 0;
+	uint8_t *b;
+	size_t len;
+	char *cause = NULL;
+
+	switch (c->edit) {
+	case RC_HONEST:
+		break;
+	case RC_OTHER_KEY_ID:
+		memcpy(rq->key_id, w->b.pk->key_id, JUDICIAL_KEY_ID_BYTES);
+		break;
+	case RC_ITEM_OTHER_R:
+		rq->items[0].key = (rq->items[0].key + 1) % rq->nkeys;
+		break;
+	case RC_TRACK_SCOPE: rq->scope.track = 1; break;
+	case RC_CAMERA_SCOPE: strcpy(rq->scope.camera, "hall"); break;
+	case RC_WALL_SCOPE: rq->scope.wall = 1; break;
+	case RC_FROM_LATER: rq->scope.from_us = 1; break;	/* the world has an item at 0 */
+	case RC_KEY_TRACKS_DIFFER:
+	case RC_KEY_SEGMENTS_DIFFER:
+	case RC_KEY_CAMERAS_DIFFER:
+		same_key_pair(rq, &a, &b2);
+		if (c->edit == RC_KEY_TRACKS_DIFFER)
+			put32(rq->items[b2].hdr + H_TRACK, 9);
+		else if (c->edit == RC_KEY_SEGMENTS_DIFFER)
+			put32(rq->items[b2].hdr + H_SEGMENT, 99);
+		else
+			rq->items[b2].hdr[H_CAMERA + 4] = 'z';
+		break;
+	case RC_HDR_KIND: rq->items[2].hdr[H_KIND] = 2; break;
+	case RC_HDR_R_BIT255: rq->items[2].hdr[H_R + B32 - 1] |= 0x80; break;
+	case RC_HDR_OTHER_R:
+		/* The header says another R than its key (whose R is still named by others). */
+		same_key_pair(rq, &a, &b2);
+		for (uint32_t i = 0; i < rq->nitems; i++)
+			if (rq->items[i].key != rq->items[a].key) {
+				memcpy(rq->items[b2].hdr + H_R, rq->R + (size_t)rq->items[i].key * B32,
+				    B32);
+				break;
+			}
+		break;
+	}
+	rq_resort(rq);
+	b = rq_blob(rq, &len);
+	if (c->cause == NULL) {
+		assert_int_equal(unlock_request_parse(b, len, &out, &cause), 0);
+		assert_int_equal(len, w->rq->blob_len);
+		assert_memory_equal(b, w->rq->blob, len);
+		unlock_request_free(&out);
+		free(b);
+	} else {
+		rq_refused(rq, b, len, c->cause);
+	}
+	unlock_request_free(&rq);
 }
 
 static void
@@ -2399,6 +3030,17 @@ test_request_add(void **state)
 	assert_int_equal(unlock_request_add(rq, &w->it[0]), ERR_INVAL);
 	assert_int_equal(rq->nitems, 0);
 	rq_fill(rq, w->a.pk);
+	/* Items outside the scope are refused. */
+	rq->scope.track = 2;
+	assert_int_equal(unlock_request_add(rq, &w->it[0]), ERR_INVAL);
+	rq->scope.track = -1;
+	rq->scope.to_us = 400000;
+	assert_int_equal(unlock_request_add(rq, &w->it[1]), ERR_INVAL);
+	strcpy(rq->scope.camera, "hall");
+	assert_int_equal(unlock_request_add(rq, &w->it[0]), ERR_INVAL);
+	assert_int_equal(rq->nitems, 0);
+	assert_int_equal(rq->nkeys, 0);
+	rq_fill(rq, w->a.pk);
 	/* The same item three times, items sharing a segment: one key. */
 	for (int rep = 0; rep < 3; rep++)
 		assert_int_equal(unlock_request_add(rq, &w->it[0]), 0);
@@ -2421,52 +3063,38 @@ test_request_add(void **state)
 
 /* A key that no item uses: approvals would release it all the same. */
 static void
-test_known_request_unused_key(void **state)
+test_request_unused_key(void **state)
 {
-	struct world *w = world();
-	struct unlock_request *rq = NULL;
-	struct rq_layout l = rq_layout(w->rq);
-	size_t len = w->rq->blob_len + B32;
-	uint8_t *b = malloc(len), R[B32], Z[B32];
-	char *cause = NULL;
-	int ret;
+	struct unlock_request *rq = rq_copy();
+	uint8_t R[B32], Z[B32], *nr, *b;
+	size_t len;
 
 	(void)state;
-	assert_non_null(b);
-	assert_int_equal(tss_encap(w->a.P, R, Z), 0);
-	memcpy(b, w->rq->blob, l.nitems);
-	memcpy(b + l.nitems, R, B32);
-	memcpy(b + l.nitems + B32, w->rq->blob + l.nitems, w->rq->blob_len - l.nitems);
-	put32(b + l.nkeys, w->rq->nkeys + 1);
-	ret = unlock_request_parse(b, len, &rq, &cause);
+	assert_int_equal(tss_encap(W.a.P, R, Z), 0);
+	nr = realloc(rq->R, (size_t)(rq->nkeys + 1) * B32);
+	assert_non_null(nr);
+	rq->R = nr;
+	memcpy(rq->R + (size_t)rq->nkeys * B32, R, B32);
+	rq->nkeys++;
+	b = rq_blob(rq, &len);
+	rq_refused(rq, b, len, "request key 6 is named by no item");
 	unlock_request_free(&rq);
-	no_cause(&cause);
-	free(b);
-	if (ret == 0)
-		skip();	/* KNOWN: unlock_request_parse accepts keys no item references */
-	assert_int_equal(ret, ERR_CORRUPT);
 }
 
-/* An item whose own time lies outside the request's scope. */
+/* An item whose own header puts it outside the request's scope. */
 static void
-test_known_request_item_out_of_scope(void **state)
+test_request_item_out_of_scope(void **state)
 {
-	struct world *w = world();
-	struct unlock_request *rq = NULL;
-	struct rq_layout l = rq_layout(w->rq);
-	uint8_t *b = dup_bytes(w->rq->blob, w->rq->blob_len);
-	char *cause = NULL;
-	int ret;
+	struct unlock_request *rq = rq_copy();
+	uint8_t *b;
+	size_t len;
 
 	(void)state;
-	put64(b + l.items + 24, 99000000);	/* t_us of item 1: 99 s, scope ends at 10 s */
-	ret = unlock_request_parse(b, w->rq->blob_len, &rq, &cause);
+	put64(rq->items[0].hdr + H_MEDIA, 99000000);	/* 99 s; the scope ends at 10 s */
+	rq_resort(rq);
+	b = rq_blob(rq, &len);
+	rq_refused(rq, b, len, "outside the request's own scope");
 	unlock_request_free(&rq);
-	no_cause(&cause);
-	free(b);
-	if (ret == 0)
-		skip();	/* KNOWN: items are not checked against the request's scope */
-	assert_int_equal(ret, ERR_CORRUPT);
 }
 
 /* ---- unlock: approvals ------------------------------------------------- */
@@ -2614,9 +3242,9 @@ test_approve_refuses(void **state)
 	struct world *w = world();
 	struct judicial_share *sh = kit_share(&w->b, 1);
 	struct unlock_approval *ap = (struct unlock_approval *)&ap;
-	struct unlock_request *rq = NULL;
-	struct rq_layout l = rq_layout(w->rq);
+	struct unlock_request *rq = NULL, *un = NULL;
 	uint8_t *b;
+	size_t len;
 	char *cause = NULL;
 
 	(void)state;
@@ -2626,19 +3254,63 @@ test_approve_refuses(void **state)
 	assert_non_null(strstr(cause, "another judicial key"));
 	no_cause(&cause);
 	judicial_share_free(&sh);
-	/* A request naming the identity as a key (a valid encoding, 0 * B). */
-	b = dup_bytes(w->rq->blob, w->rq->blob_len);
-	memset(b + l.R, 0, B32);
-	if (unlock_request_parse(b, w->rq->blob_len, &rq, &cause) == 0) {
-		sh = kit_share(&w->a, 1);
-		assert_int_equal(unlock_approve(rq, sh, &ap, &cause), ERR_INVAL);
-		assert_null(ap);
-		assert_non_null(strstr(cause, "key 1"));
-		judicial_share_free(&sh);
-		unlock_request_free(&rq);
-	}
+	/* A request naming the identity as a key (and its items' headers agreeing). */
+	rq = rq_copy();
+	memset(rq->R, 0, B32);
+	for (uint32_t i = 0; i < rq->nitems; i++)
+		if (rq->items[i].key == 0)
+			memset(rq->items[i].hdr + H_R, 0, B32);
+	rq_resort(rq);
+	b = rq_blob(rq, &len);
+	rq_refused(rq, b, len, "request key 1 is not a valid point");
+	unlock_request_free(&rq);
+	/* A request never encoded: nothing the hash covers to approve. */
+	un = calloc(1, sizeof *un);
+	assert_non_null(un);
+	rq_fill(un, w->a.pk);
+	sh = kit_share(&w->a, 1);
+	assert_int_equal(unlock_approve(un, sh, &ap, &cause), ERR_INVAL);
+	assert_null(ap);
 	no_cause(&cause);
-	free(b);
+	/* The approval is of the blob, not of the struct beside it. */
+	rq = rq_copy();
+	rq->scope.to_us = INT64_MAX;
+	memset(rq->R, 0, B32);
+	assert_int_equal(unlock_approve(rq, sh, &ap, &cause), 0);
+	assert_memory_equal(ap->req_hash, w->rq->hash, UNLOCK_HASH_BYTES);
+	assert_memory_equal(ap->D, w->ap[0]->D, (size_t)ap->nkeys * B32);
+	unlock_approval_free(&ap);
+	unlock_request_free(&rq);
+	unlock_request_free(&un);
+	judicial_share_free(&sh);
+}
+
+/* Partial decryptions that are not canonical points other than the identity. */
+static void
+test_approval_bad_points(void **state)
+{
+	struct world *w = world();
+	struct unlock_approval *ap = NULL;
+	uint8_t D[8 * B32], *b;
+	size_t len;
+	char *cause = NULL;
+
+	(void)state;
+	for (int which = 0; which < 3; which++) {
+		memcpy(D, w->ap[0]->D, (size_t)w->rq->nkeys * B32);
+		if (which == 0)
+			D[2 * B32 - 1] |= 0x80;		/* key 2, bit 255 */
+		else if (which == 1)
+			memset(D + B32, 0, B32);	/* key 2, the identity */
+		else
+			memset(D + B32, 0xff, B32);	/* key 2, not a point */
+		b = app_blob(w->rq->hash, 1, w->a.pk, w->rq->nkeys, D, w->ap[0]->proof, &len);
+		assert_int_equal(unlock_approval_parse(b, len, &ap, &cause), ERR_CORRUPT);
+		assert_null(ap);
+		assert_non_null(strstr(cause, "key 2 is not a valid point"));
+		no_cause(&cause);
+		free(b);
+	}
 }
 
 enum apsrc {
@@ -2830,6 +3502,10 @@ test_combine(void **state)
 		assert_null(Z);
 		assert_null(pk);
 		assert_non_null(cause);
+		/* Nothing counts as used when nothing was combined. */
+		for (int a = 0; a < c->nap; a++)
+			if (used[a] != 0)
+				fail_msg("used[%d] = %d after a refusal", a, used[a]);
 		if (strstr(cause, c->cause) == NULL)
 			fail_msg("cause \"%s\" does not say \"%s\"", cause, c->cause);
 		no_cause(&cause);
@@ -2894,6 +3570,7 @@ main(void)
 	UNIT_TABLE(&l, lag_cases, test_lagrange);
 	UNIT_TEST(&l, test_lagrange_sums);
 	UNIT_TABLE(&l, vfy_cases, test_verify);
+	UNIT_TABLE(&l, point_cases, test_point_ok);
 	UNIT_TEST(&l, test_golden_group);
 	UNIT_TEST(&l, test_golden_seal_key);
 	UNIT_TEST(&l, test_golden_pub);
@@ -2904,13 +3581,18 @@ main(void)
 	UNIT_TABLE(&l, name_cases, test_name);
 	UNIT_TEST(&l, test_pub_duplicate_names);
 	UNIT_TEST(&l, test_pub_create_bounds);
-	UNIT_TEST(&l, test_known_pub_holder_beyond_k);
-	UNIT_TEST(&l, test_known_pub_noncanonical_point);
+	UNIT_TEST(&l, test_pub_holder_beyond_k);
+	UNIT_TEST(&l, test_pub_noncanonical_point);
+	UNIT_TEST(&l, test_pub_threshold_changed);
 	UNIT_TEST(&l, test_pub_file);
 	UNIT_TEST(&l, test_share_file);
 	UNIT_TEST(&l, test_share_tamper);
+	UNIT_TEST(&l, test_share_exists_fast);
+	UNIT_TEST(&l, test_armor_crlf);
+	UNIT_TABLE(&l, esc_cases, test_escape);
 	UNIT_TABLE(&l, seal_cases, test_seal_roundtrip);
 	UNIT_TEST(&l, test_seal_every_change);
+	UNIT_TEST(&l, test_seal_header);
 	UNIT_TABLE(&l, seal_bad_cases, test_seal_bad);
 	UNIT_TEST(&l, test_seal_create_bad);
 	UNIT_TABLE(&l, seg_cases, test_segments);
@@ -2918,13 +3600,15 @@ main(void)
 	UNIT_TABLE(&l, scope_cases, test_scope);
 	UNIT_TEST(&l, test_request_roundtrip);
 	UNIT_TABLE(&l, rq_bad_cases, test_request_bad);
+	UNIT_TABLE(&l, rq_check_cases, test_request_check);
 	UNIT_TEST(&l, test_request_truncation);
 	UNIT_TEST(&l, test_request_flips);
 	UNIT_TEST(&l, test_request_add);
-	UNIT_TEST(&l, test_known_request_unused_key);
-	UNIT_TEST(&l, test_known_request_item_out_of_scope);
+	UNIT_TEST(&l, test_request_unused_key);
+	UNIT_TEST(&l, test_request_item_out_of_scope);
 	UNIT_TEST(&l, test_approval_roundtrip);
 	UNIT_TEST(&l, test_approve_refuses);
+	UNIT_TEST(&l, test_approval_bad_points);
 	UNIT_TABLE(&l, combine_cases, test_combine);
 	UNIT_TEST(&l, test_approval_flips);
 	ret = unit_run("keys", &l);
