@@ -23,6 +23,7 @@
 #include "../codecs/codecs.h"
 #include "../codecs/demux.h"
 #include "../codecs/sei.h"
+#include "../codecs/sidecar.h"
 #include "../keys/audit.h"
 #include "../keys/judicial.h"
 #include "../keys/pass.h"
@@ -44,14 +45,16 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: camveil unlock request --case ID --from T --to T [--camera NAME]\n"
-"                              [--track N] RECORDING -o REQ\n"
+"                              [--track N] [--sidecar FILE] RECORDING -o REQ\n"
 "       camveil unlock approve --share FILE [--passphrase-file FILE] REQ -o APPROVAL\n"
-"       camveil unlock restore RECORDING REQ APPROVAL... -o OUT\n"
+"       camveil unlock restore [--sidecar FILE] RECORDING REQ APPROVAL... -o OUT\n"
 "\n"
 "Times: seconds or [HH:]MM:SS[.frac] of media time (files), or ISO 8601 wall-clock\n"
 "time (YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM], UTC if no zone) for proxy recordings.\n"
 "The window includes both ends. Every step takes --audit FILE (default audit.log)\n"
-"and --actor NAME (default $USER).\n");
+"and --actor NAME (default $USER). --sidecar reads the seals from a sidecar file\n"
+"(anonymize --sidecar, the proxy's sidecar: directory) for a recording whose\n"
+"recorder dropped the SEI.\n");
 }
 
 static int
@@ -319,12 +322,40 @@ out:
 	return ret;
 }
 
+/* The same scan over a sidecar file's records. */
+static int
+scan_sidecar(const char *path, struct scan *sc, char **cause)
+{
+	struct sidecar *s = NULL;
+	int ret;
+
+	if ((ret = sidecar_load(path, &s, cause)) < 0)
+		return ret;
+	if (sidecar_torn(s))
+		fprintf(stderr, "camveil unlock: %s ends in a torn record (its writer stopped); "
+		    "the records before it are used\n", path);
+	for (size_t i = 0; i < sidecar_count(s) && ret == 0; i++) {
+		const struct sidecar_rec *r = sidecar_get(s, i);
+
+		for (int k = 0; k < r->n && ret == 0; k++)
+			if (r->len[k] >= SEI_UUID_SIZE &&
+			    memcmp(r->msg[k], seal_uuid, SEI_UUID_SIZE) == 0)
+				ret = scan_item(sc, r->msg[k] + SEI_UUID_SIZE,
+				    r->len[k] - SEI_UUID_SIZE);
+	}
+	sidecar_free(&s);
+	if (ret < 0)
+		err_cause(cause, "%s: too many sealed items for one request", path);
+	return ret;
+}
+
 static int
 unlock_request(int argc, char **argv)
 {
-	enum { O_CASE = 256, O_FROM, O_TO, O_CAMERA, O_TRACK, O_AUDIT, O_ACTOR };
+	enum { O_CASE = 256, O_FROM, O_TO, O_CAMERA, O_TRACK, O_AUDIT, O_ACTOR, O_SIDECAR };
 	static const struct option longopts[] = {
 		{ "case", required_argument, NULL, O_CASE },
+		{ "sidecar", required_argument, NULL, O_SIDECAR },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "to", required_argument, NULL, O_TO },
 		{ "camera", required_argument, NULL, O_CAMERA },
@@ -335,7 +366,7 @@ unlock_request(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *case_id = NULL, *from = NULL, *to = NULL, *out = NULL, *camera = "";
-	const char *auditf = "audit.log", *actor = NULL, *rec;
+	const char *auditf = "audit.log", *actor = NULL, *rec, *sidecar = NULL;
 	struct unlock_request *rq = NULL;
 	struct scan *sc = NULL;
 	char *cause = NULL, scope[700], hex[2 * JUDICIAL_KEY_ID_BYTES + 1];
@@ -347,6 +378,7 @@ unlock_request(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CASE: case_id = optarg; break;
+		case O_SIDECAR: sidecar = optarg; break;
 		case O_FROM: from = optarg; break;
 		case O_TO: to = optarg; break;
 		case O_CAMERA: camera = optarg; break;
@@ -408,9 +440,14 @@ unlock_request(int argc, char **argv)
 	rq->created_us = clock_wall_us();
 	sc->rq = rq;
 	codecs_init();
-	ret = scan_recording(argv[optind], sc, &cause);
+	ret = sidecar != NULL ? scan_sidecar(sidecar, sc, &cause) :
+	    scan_recording(argv[optind], sc, &cause);
 	if (ret < 0) {
 		fprintf(stderr, "camveil unlock request: %s\n", cause ? cause : err_str(ret));
+		goto out;
+	}
+	if (sc->sealed == 0 && sidecar != NULL) {
+		fprintf(stderr, "camveil unlock request: %s holds no sealed faces\n", sidecar);
 		goto out;
 	}
 	if (sc->sealed == 0) {
@@ -602,8 +639,54 @@ out:
 
 struct unseal_ctx {
 	struct restore *rs;
+	struct sidecar *sc;	/* --sidecar: seals from there, lined up */
 	char why[256];
 };
+
+/* --sidecar: the seal bundles of the frame at recording time t. */
+static int
+sidecar_bundles(void *opaque, double t, struct pipeline_payload *out, int max)
+{
+	struct unseal_ctx *u = opaque;
+	const struct sidecar_rec *r = sidecar_find(u->sc, llround(t * 1e6));
+	int n = 0;
+
+	for (int k = 0; r != NULL && k < r->n && n < max; k++)
+		if (r->len[k] >= SEI_UUID_SIZE && memcmp(r->msg[k], seal_uuid, SEI_UUID_SIZE) == 0) {
+			out[n].data = r->msg[k] + SEI_UUID_SIZE;
+			out[n].size = r->len[k] - SEI_UUID_SIZE;
+			n++;
+		}
+	return n;
+}
+
+/* Load the sidecar and line it up with the recording (a decoding pass). */
+static int
+open_sidecar(const char *path, const char *recording, struct sidecar **out, char **cause)
+{
+	int64_t *t = NULL, off;
+	uint8_t *fp = NULL;
+	size_t n = 0, matched;
+	double dist;
+	int ret;
+
+	if ((ret = sidecar_load(path, out, cause)) < 0)
+		return ret;
+	if (sidecar_torn(*out))
+		fprintf(stderr, "camveil unlock restore: %s ends in a torn record (its writer "
+		    "stopped); the records before it are used\n", path);
+	if ((ret = sidecar_scan_recording(recording, &t, &fp, &n, cause)) < 0 ||
+	    (ret = sidecar_align(*out, t, fp, n, &off, &dist, &matched, cause)) < 0) {
+		sidecar_free(out);
+	} else {
+		printf("sidecar %s lined up with %s: %zu sealed frames, recording time + "
+		    "%.3f s, picture difference %.1f/255\n", path, recording, matched,
+		    (double)off / 1e6, dist);
+	}
+	free(t);
+	free(fp);
+	return ret;
+}
 
 static int
 unseal_cb(void *opaque, struct image *img, const struct pipeline_payload *items, int n, double t)
@@ -625,14 +708,16 @@ unseal_cb(void *opaque, struct image *img, const struct pipeline_payload *items,
 static int
 unlock_restore(int argc, char **argv)
 {
-	enum { O_AUDIT = 256, O_ACTOR };
+	enum { O_AUDIT = 256, O_ACTOR, O_SIDECAR };
 	static const struct option longopts[] = {
 		{ "audit", required_argument, NULL, O_AUDIT },
 		{ "actor", required_argument, NULL, O_ACTOR },
+		{ "sidecar", required_argument, NULL, O_SIDECAR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *auditf = "audit.log", *actor = NULL, *recording, *reqf;
+	const char *sidecar = NULL;
 	struct unlock_approval *ap[MAX_APPROVALS] = { 0 };
 	struct unlock_request *rq = NULL;
 	struct judicial_pub *pk = NULL;
@@ -650,6 +735,7 @@ unlock_restore(int argc, char **argv)
 		switch (c) {
 		case O_AUDIT: auditf = optarg; break;
 		case O_ACTOR: actor = optarg; break;
+		case O_SIDECAR: sidecar = optarg; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -697,13 +783,28 @@ unlock_restore(int argc, char **argv)
 	}
 	if ((ret = restore_create(rq, Z, pk, &u.rs)) < 0)
 		goto out;
+	codecs_init();
+	if (sidecar != NULL) {
+		if ((ret = open_sidecar(sidecar, recording, &u.sc, &cause)) < 0) {
+			fprintf(stderr, "camveil unlock restore: %s; nothing restored\n",
+			    cause ? cause : err_str(ret));
+			snprintf(result, sizeof result, "failed: %s", cause ? cause : err_str(ret));
+			goto out;
+		}
+		us.bundles = sidecar_bundles;
+		{
+			size_t off = strlen(scope);
+			const char *b = strrchr(sidecar, '/');
+
+			snprintf(scope + off, sizeof scope - off, " sidecar=%s", b ? b + 1 : sidecar);
+		}
+	}
 	pipeline_defaults(&o);
 	o.unseal = &us;
 	o.encode.codec = "libx264";
 	o.encode.preset = "veryfast";
 	o.encode.crf = 0;	/* lossless: restored pixels are the originals */
 	o.progress = isatty(STDERR_FILENO);
-	codecs_init();
 	wrote = 1;
 	ret = pipeline_run_file(&o, recording, out, &ps, &cause);
 	restore_get_stats(u.rs, &rs);
@@ -736,6 +837,7 @@ out:
 		audit(auditf, "unlock.restore", cmd_actor(actor), rq->case_id, scope, result);
 	free(cause);
 	restore_free(&u.rs);
+	sidecar_free(&u.sc);
 	sodium_free(Z);
 	judicial_pub_free(&pk);
 	for (int i = 0; i < nap; i++)
