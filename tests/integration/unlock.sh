@@ -211,6 +211,22 @@ check "a proxy recording is requested by wall-clock window ($(head -1 rq.px.out)
 "$CAMVEIL" unlock approve $A --share keys/bob.share --passphrase-file bob.pw rq.px -o ap.px.b >/dev/null 2>&1
 "$CAMVEIL" unlock restore $A rec.mkv rq.px ap.px.a ap.px.b -o px-out.mkv >px-out.txt 2>&1
 check "the proxy recording restores ($(cat px-out.txt))" grep -q "regions restored" px-out.txt
+# The same with an H.265 camera: the big SEI NAL units cross RTSP (RFC 7798 FUs).
+sed -e 's/18654/18656/; s/18680/18682/' -e 's/    mode: encrypt/    mode: encrypt\n    codec: h265/' \
+	px.yml >px265.yml
+"$CAMVEIL" proxy -q -c px265.yml 2>px265.err &
+PX=$!
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18682/api/v1/cameras 2>/dev/null | grep -q streaming && break; sleep 0.2; done
+T0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+timeout 20 ffmpeg -v error -rtsp_transport tcp -i rtsp://127.0.0.1:18656/lobby -t 4 -c copy rec265.mkv
+T1=$(date -u -d "+1 second" +%Y-%m-%dT%H:%M:%SZ)
+kill $PX; wait $PX 2>/dev/null
+"$CAMVEIL" unlock request $A --case P-265 --from "$T0" --to "$T1" rec265.mkv -o rq.265 >/dev/null 2>&1
+"$CAMVEIL" unlock approve $A --share keys/alice.share --passphrase-file alice.pw rq.265 -o ap.265.a >/dev/null 2>&1
+"$CAMVEIL" unlock approve $A --share keys/bob.share --passphrase-file bob.pw rq.265 -o ap.265.b >/dev/null 2>&1
+"$CAMVEIL" unlock restore $A rec265.mkv rq.265 ap.265.a ap.265.b -o px265-out.mkv >px265-out.txt 2>&1
+check "an H.265 proxy recording restores ($(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 rec265.mkv): $(cat px265-out.txt))" \
+	bash -c "grep -q 'regions restored' px265-out.txt && ffprobe -v error -show_entries stream=codec_name -of csv=p=0 rec265.mkv | grep -qx hevc"
 check "the proxy's audit log names the encrypt camera and key" \
 	bash -c "'$CAMVEIL' audit verify px-audit.log >/dev/null && grep -q 'proxy.start.*lobby key=' px-audit.log"
 
