@@ -113,6 +113,11 @@ $(BUILD)/fuzz/fuzz_sei: tests/fuzz/fuzz_sei.c codecs/sei.c util/err.c
 $(BUILD)/fuzz/fuzz_audit: tests/fuzz/fuzz_audit.c keys/audit.c util/err.c util/log.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libsodium)
+$(BUILD)/fuzz/fuzz_sidecar: tests/fuzz/fuzz_sidecar.c codecs/sidecar.c codecs/codecs.c \
+    codecs/decode.c codecs/demux.c codecs/scale.c util/err.c util/log.c util/clock.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libavformat libavcodec \
+	    libavutil libswscale)
 KEYS_FUZZ := fuzz_seal fuzz_request fuzz_approval fuzz_share
 KEYS_FUZZ_C := keys/tss.c keys/wire.c keys/armor.c keys/judicial.c keys/seal.c keys/unlock.c \
 	util/err.c util/log.c
