@@ -1,7 +1,15 @@
 /*
  * Live source: libavformat input with deadlines and an abort flag, the
  * decode stage, and looping for files.
+ *
+ * Some cameras send no timestamps at all: HTTP multipart MJPEG (the
+ * mpjpeg demuxer) and raw elementary streams. libavformat then makes up
+ * pts at a guessed 25 fps whatever the real rate, which would play a
+ * 12 fps camera at double speed and look like an overload to the camera's
+ * pacing. For those, a frame's media time is the time its packet arrived,
+ * and the rate is measured on the first packets after connecting.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +24,15 @@
 #include "codecs.h"
 #include "decode.h"
 #include "source.h"
+
+/* Timestamp-less live sources: packets read at open to measure the rate. */
+#define PRIME_PACKETS	8
+#define PRIME_SECONDS	2.0
+
+struct primed {
+	AVPacket *pkt;
+	double arrival;
+};
 
 struct source {
 	struct source_opts o;
@@ -32,6 +49,10 @@ struct source {
 	double frame_dur;
 	double arrival;		/* when the last packet was read */
 	int eof;		/* decoder flushed at end of file */
+	int by_arrival;		/* live, no timestamps: media time = arrival */
+	double first_arrival;	/* by_arrival: arrival of the first packet */
+	struct primed prime[PRIME_PACKETS];	/* read at open, decoded first */
+	int nprime, next_prime;
 	int pattern_w, pattern_h;	/* "pattern:WxH@FPS": generated frames */
 	int64_t pattern_n;
 };
@@ -142,6 +163,68 @@ pattern_open(const struct source_opts *o, struct source **out, char **cause)
 	return 0;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A live source without timestamps: read its first packets (kept, and
+ * decoded first) and take the mean of the middle half of the intervals
+ * between their arrivals as the camera's rate: a burst (frames the camera
+ * or the network held back, then sent at once) gives one long and a few
+ * near-zero intervals, which are left out. Reads are never cut short: an
+ * interrupted multipart read would lose the boundary.
+ */
+static int
+prime(struct source *s, char **cause, const char *red)
+{
+	double iv[PRIME_PACKETS], fps, sum = 0;
+	int n = 0, k = 0, ret;
+
+	while (s->nprime < PRIME_PACKETS && (s->nprime == 0 ||
+	    s->prime[s->nprime - 1].arrival - s->first_arrival < PRIME_SECONDS)) {
+		struct primed *p = &s->prime[s->nprime];
+
+		arm(s);
+		ret = av_read_frame(s->fmt, s->pkt);
+		if (ret < 0) {
+			err_cause(cause, "%s: no frames after connecting: %s", red,
+			    s->timed_out ? "timed out" : codecs_strerror(ret));
+			return codecs_err(ret) == ERR_EOF ? ERR_IO : codecs_err(ret);
+		}
+		if (s->pkt->stream_index != s->video) {
+			av_packet_unref(s->pkt);
+			continue;
+		}
+		if ((p->pkt = av_packet_alloc()) == NULL) {
+			av_packet_unref(s->pkt);
+			return ERR_NOMEM;
+		}
+		av_packet_move_ref(p->pkt, s->pkt);
+		p->arrival = clock_mono();
+		if (s->nprime++ == 0)
+			s->first_arrival = p->arrival;
+		else
+			iv[n++] = p->arrival - s->prime[s->nprime - 2].arrival;
+	}
+	if (n == 0)
+		return 0;	/* keep the demuxer's guess */
+	qsort(iv, (size_t)n, sizeof iv[0], cmp_double);
+	for (int i = n / 4; i < n - n / 4; i++, k++)
+		sum += iv[i];
+	fps = k / fmax(sum, k / 240.0);
+	if (fabs(fps - round(fps)) < 0.05 * fps)
+		fps = round(fps);	/* 12, not 11.8 */
+	s->frame_dur = 1 / fmax(fps, 0.1);
+	log_debug("%s: no timestamps: frames timed by arrival, %.3g fps measured",
+	    red, fps);
+	return 0;
+}
+
 int
 source_open(const struct source_opts *o, struct source **out, char **cause)
 {
@@ -225,6 +308,11 @@ source_open(const struct source_opts *o, struct source **out, char **cause)
 	fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
 	s->frame_dur = fr.num > 0 && fr.den > 0 && av_q2d(fr) < 240 ? 1 / av_q2d(fr) : 0.04;
 	s->last_t = -1;
+	s->by_arrival = !s->is_file && (s->fmt->iformat->flags & AVFMT_NOTIMESTAMPS);
+	if (s->by_arrival && (ret = prime(s, cause, red)) < 0) {
+		source_free(&s);
+		return ret == ERR_EOF || ret == ERR_CORRUPT ? ERR_IO : ret;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -240,6 +328,8 @@ source_free(struct source **s)
 {
 	if (s == NULL || *s == NULL)
 		return;
+	for (int i = 0; i < (*s)->nprime; i++)
+		av_packet_free(&(*s)->prime[i].pkt);
 	decode_free(&(*s)->dec);
 	av_packet_free(&(*s)->pkt);
 	avformat_close_input(&(*s)->fmt);
@@ -316,13 +406,16 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 	for (;;) {
 		ret = decode_receive(s->dec, f);
 		if (ret == 0) {
-			double t = codecs_frame_seconds(f, st);
+			double t = s->by_arrival ? s->arrival - s->first_arrival :
+			    codecs_frame_seconds(f, st);
 
 			if (s->discont)
 				s->loop_base -= t;	/* first frame of the loop */
 			t += s->loop_base;
-			if (t <= s->last_t)
-				t = s->last_t + 1e-3;
+			/* Frames that arrived together (a burst) still get
+			 * distinct times, a quarter frame apart. */
+			if (t <= s->last_t + (s->by_arrival ? s->frame_dur / 4 : 0))
+				t = s->last_t + (s->by_arrival ? s->frame_dur / 4 : 1e-3);
 			meta->t = t;
 			meta->discont = s->discont;
 			meta->arrival = s->arrival;
@@ -359,8 +452,17 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 			continue;
 		}
 		arm(s);
-		ret = av_read_frame(s->fmt, s->pkt);
-		s->arrival = clock_mono();
+		if (s->next_prime < s->nprime) {	/* read at open */
+			struct primed *p = &s->prime[s->next_prime++];
+
+			av_packet_move_ref(s->pkt, p->pkt);
+			av_packet_free(&p->pkt);
+			s->arrival = p->arrival;
+			ret = 0;
+		} else {
+			ret = av_read_frame(s->fmt, s->pkt);
+			s->arrival = clock_mono();
+		}
 		if (ret < 0) {
 			if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
 				return ERR_EOF;

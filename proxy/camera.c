@@ -502,6 +502,11 @@ run_frames(struct run *r, char **cause)
 			}
 			if (r->info.is_file)	/* it "arrives" when paced out */
 				m.arrival = clock_mono();
+			/* Without the camera's own clock, a frame was captured
+			 * when it arrived (not when it got through decoding). */
+			if (m.capture_us == 0)
+				m.capture_us = clock_wall_us() -
+				    (int64_t)((clock_mono() - m.arrival) * 1e6);
 			codecs_frame_set_pts(r->in, pts);
 			pthread_mutex_lock(&r->qmu);
 			if (c->fifo_n == FIFO) {
@@ -509,11 +514,10 @@ run_frames(struct run *r, char **cause)
 				memmove(&c->fifo[0], &c->fifo[1], FIFO * sizeof c->fifo[0] - sizeof c->fifo[0]);
 			}
 			c->fifo[c->fifo_n++] = (struct timing){ pts, m.arrival,
-			    m.capture_us ? m.capture_us : clock_wall_us() };
+			    m.capture_us };
 			pthread_mutex_unlock(&r->qmu);
 		}
-		ret = pipeline_push(r->pipe, r->in, m.t,
-		    m.capture_us ? m.capture_us : clock_wall_us());
+		ret = pipeline_push(r->pipe, r->in, m.t, m.capture_us);
 		if (ret == 0)
 			ret = pipeline_settle(r->pipe);
 		if (ret < 0) {

@@ -164,7 +164,8 @@ media_get_format(struct media *m, struct media_format *f)
 
 	pthread_mutex_lock(&m->mu);
 	if (m->have_fmt) {
-		*f = m->fmt;
+		if (f != NULL)
+			*f = m->fmt;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&m->mu);

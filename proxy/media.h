@@ -65,7 +65,8 @@ int media_set_format(struct media *m, int hevc, int width, int height,
     double fps, const uint8_t *first_key, size_t len);
 /* Camera thread: the source is gone (readers keep their sessions). */
 void media_clear_format(struct media *m);
-/* Copy of the current format; ERR_AGAIN if the camera has none yet. */
+/* Copy of the current format (f may be NULL to only ask); ERR_AGAIN if
+ * the camera has none yet. */
 int media_get_format(struct media *m, struct media_format *f);
 
 /*

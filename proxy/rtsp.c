@@ -1,8 +1,15 @@
 /*
  * RTSP server: connections, sessions, mounts, and the fan-out of RTP
  * packets to readers. Single-threaded (the event loop).
+ *
+ * A DESCRIBE for a camera that has no stream yet (the proxy just started,
+ * the camera is reconnecting) is parked rather than refused: recorders
+ * (ffmpeg, VLC, most NVRs) give up on a 503 instead of retrying. The
+ * connection keeps the request; the mount's first access unit once the
+ * camera streams answers it, or a timer answers 503 after DESCRIBE_WAIT.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -47,6 +54,7 @@
 #define STALL_DROP	10.0		/* seconds of skipping before a reader is dropped */
 #define SR_INTERVAL	5.0		/* seconds between RTCP sender reports */
 #define IDLE_TIMEOUT	60.0		/* a connection with no session */
+#define DESCRIBE_WAIT	5.0		/* seconds a DESCRIBE waits for its camera */
 #define UDP_PORT_MIN	20000
 #define UDP_PORT_MAX	60000
 
@@ -71,6 +79,7 @@ struct session {
 	double last_seen;
 	double last_sr;
 	uint32_t packets, octets;
+	uint64_t au_gen;	/* the mount's unit this session was last offered */
 };
 
 struct conn {
@@ -84,6 +93,13 @@ struct conn {
 	int nsessions;
 	double last_seen;
 	int closing;		/* close once the output is flushed */
+	/* A DESCRIBE waiting for its camera's stream (at most one: a new
+	 * request from the client ends the wait first). */
+	struct rtsp_req *parked;	/* copy, header pointers cleared */
+	struct mount *park_mount;
+	struct event *park_timer;	/* DESCRIBE_WAIT */
+	double park_since;
+	TAILQ_ENTRY(conn) park_link;	/* in park_mount->parked */
 };
 
 struct mount {
@@ -92,6 +108,8 @@ struct mount {
 	struct media *media;
 	char **users;
 	TAILQ_HEAD(, session) sessions;
+	TAILQ_HEAD(, conn) parked;	/* DESCRIBEs waiting for the stream */
+	uint64_t au_gen;		/* units fanned out so far */
 	struct rtsp_mount_stats st;
 };
 
@@ -179,8 +197,11 @@ send_sr(struct session *ss, int bye)
 	ss->last_sr = clock_mono();
 }
 
-/* Send one access unit to one reader, or skip it if the reader is behind. */
-static void
+/*
+ * Send one access unit to one reader, or skip it if the reader is behind.
+ * -1 if the reader was disconnected (ss and its connection are freed).
+ */
+static int
 send_au(struct session *ss, struct media_au *au)
 {
 	struct mount *m = ss->mount;
@@ -188,7 +209,7 @@ send_au(struct session *ss, struct media_au *au)
 	size_t off = 0, len;
 
 	if (!ss->playing)
-		return;
+		return 0;
 	if (ss->tcp) {
 		struct evbuffer *out = bufferevent_get_output(ss->conn->bev);
 		size_t pending = evbuffer_get_length(out);
@@ -205,14 +226,14 @@ send_au(struct session *ss, struct media_au *au)
 				    media_name(m->media), ss->conn->peer, STALL_DROP);
 				m->st.dropped_readers++;
 				conn_close(ss->conn);
-				return;
+				return -1;
 			}
 			m->st.skipped++;
-			return;
+			return 0;
 		}
 		if (ss->need_key && !au->key) {
 			m->st.skipped++;
-			return;
+			return 0;
 		}
 		ss->need_key = 0;
 		if (ss->ch_rtp == 0) {
@@ -231,7 +252,7 @@ send_au(struct session *ss, struct media_au *au)
 
 		if (ss->need_key && !au->key) {
 			m->st.skipped++;
-			return;
+			return 0;
 		}
 		ss->need_key = 0;
 		while (media_au_next(au, &off, &pkt, &len))
@@ -244,18 +265,36 @@ send_au(struct session *ss, struct media_au *au)
 	ss->packets += (uint32_t)au->npkts;
 	ss->octets += (uint32_t)(au->size - (size_t)au->npkts * (4 + RTP_HEADER_LEN));
 	m->st.bytes_sent += (int64_t)au->size;
+	return 0;
 }
 
-/* The media's sink: every unit to every playing reader of the mount. */
+static void unpark_mount(struct mount *m, int status);
+
+/*
+ * The media's sink: every unit to every playing reader of the mount. A
+ * unit also means the camera streams: parked DESCRIBEs get their answer.
+ */
 static void
 on_au(void *arg, struct media *media, struct media_au *au)
 {
 	struct mount *m = arg;
-	struct session *ss, *tmp;
+	struct session *ss;
 
 	(void)media;
-	TAILQ_FOREACH_SAFE(ss, &m->sessions, in_mount, tmp)
-		send_au(ss, au);
+	m->au_gen++;
+again:
+	/* Dropping a reader closes its connection and every session on it,
+	 * which may include the next one in this list: start over then,
+	 * skipping the sessions already offered this unit. */
+	TAILQ_FOREACH(ss, &m->sessions, in_mount) {
+		if (ss->au_gen == m->au_gen)
+			continue;
+		ss->au_gen = m->au_gen;
+		if (send_au(ss, au) < 0)
+			goto again;
+	}
+	if (!TAILQ_EMPTY(&m->parked))
+		unpark_mount(m, 200);
 }
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -447,22 +486,16 @@ authorize(struct conn *c, const struct rtsp_req *r, struct mount *m)
 	return -1;
 }
 
-static void
-do_describe(struct conn *c, const struct rtsp_req *r, struct mount *m, const char *rest)
+/* 200 with the SDP of m's stream; ERR_AGAIN (nothing sent) if it has none yet. */
+static int
+describe_reply(struct conn *c, const struct rtsp_req *r, struct mount *m)
 {
 	struct media_format f;
 	char body[4096], hdr[RTSP_URI_MAX + 128], host[INET6_ADDRSTRLEN];
 	const char *slash;
 
-	if (m == NULL || rest[0] != '\0') {
-		reply(c, r, 404, NULL, NULL);
-		return;
-	}
-	if (media_get_format(m->media, &f) < 0) {
-		/* The camera is (re)connecting: the reader should retry. */
-		reply(c, r, 503, "Retry-After: 2\r\n", NULL);
-		return;
-	}
+	if (media_get_format(m->media, &f) < 0)
+		return ERR_AGAIN;
 	if (c->local_addr.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->local_addr)->sin6_addr,
 		    host, sizeof host);
@@ -489,6 +522,97 @@ do_describe(struct conn *c, const struct rtsp_req *r, struct mount *m, const cha
 	snprintf(hdr, sizeof hdr, "Content-Base: %s%s\r\nContent-Type: application/sdp\r\n",
 	    r->uri, slash);
 	reply(c, r, 200, hdr, body);
+	return 0;
+}
+
+/*
+ * End c's wait. status 200: answer with the SDP if the stream is there,
+ * else 503 (the camera is still away; a reader that retries should);
+ * 404: the camera was removed; 0: no answer (the connection is going).
+ */
+static void
+unpark(struct conn *c, int status)
+{
+	struct rtsp_req *r = c->parked;
+	struct mount *m = c->park_mount;
+
+	if (r == NULL)
+		return;
+	TAILQ_REMOVE(&m->parked, c, park_link);
+	event_free(c->park_timer);
+	c->park_timer = NULL;
+	c->parked = NULL;
+	c->park_mount = NULL;
+	if (status == 200 && describe_reply(c, r, m) == 0)
+		log_info("rtsp %s: DESCRIBE %s answered after waiting %.2f s for the "
+		    "camera", c->peer, media_name(m->media),
+		    clock_mono() - c->park_since);
+	else if (status == 200)
+		reply(c, r, 503, "Retry-After: 2\r\n", NULL);
+	else if (status != 0)
+		reply(c, r, status, NULL, NULL);
+	free(r);
+}
+
+static void
+unpark_mount(struct mount *m, int status)
+{
+	struct conn *c;
+
+	if (status == 200 && media_get_format(m->media, NULL) < 0)
+		return;		/* a unit from before the camera went away */
+	while ((c = TAILQ_FIRST(&m->parked)) != NULL)
+		unpark(c, status);
+}
+
+static void
+on_park_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	unpark(arg, 200);
+}
+
+/* Keep r until m's camera streams, DESCRIBE_WAIT at most. */
+static void
+park(struct conn *c, const struct rtsp_req *r, struct mount *m)
+{
+	struct timeval tv = { (time_t)DESCRIBE_WAIT,
+	    (suseconds_t)((DESCRIBE_WAIT - (int)DESCRIBE_WAIT) * 1e6) };
+
+	assert(c->parked == NULL);
+	c->parked = malloc(sizeof *c->parked);
+	c->park_timer = evtimer_new(c->srv->base, on_park_timeout, c);
+	if (c->parked == NULL || c->park_timer == NULL ||
+	    evtimer_add(c->park_timer, &tv) < 0) {
+		free(c->parked);
+		c->parked = NULL;
+		if (c->park_timer != NULL)
+			event_free(c->park_timer);
+		c->park_timer = NULL;
+		reply(c, r, 503, "Retry-After: 2\r\n", NULL);
+		return;
+	}
+	/* Only what a reply uses: the header pointers refer to the input. */
+	*c->parked = *r;
+	c->parked->session = c->parked->transport = c->parked->authorization = NULL;
+	c->parked->require = c->parked->user_agent = NULL;
+	c->park_mount = m;
+	c->park_since = clock_mono();
+	TAILQ_INSERT_TAIL(&m->parked, c, park_link);
+	log_debug("rtsp %s: DESCRIBE %s: the camera has no stream yet: waiting up to "
+	    "%.0f s", c->peer, media_name(m->media), DESCRIBE_WAIT);
+}
+
+static void
+do_describe(struct conn *c, const struct rtsp_req *r, struct mount *m, const char *rest)
+{
+	if (m == NULL || rest[0] != '\0') {
+		reply(c, r, 404, NULL, NULL);
+		return;
+	}
+	if (describe_reply(c, r, m) < 0)
+		park(c, r, m);	/* the camera is (re)connecting */
 }
 
 static void
@@ -618,7 +742,8 @@ do_play(struct conn *c, const struct rtsp_req *r, struct session *ss)
 	}
 	/* Start at once from the cached group of pictures. */
 	for (int i = 0; i < n; i++)
-		send_au(ss, gop[i]);
+		if (send_au(ss, gop[i]) < 0)
+			return;
 	send_sr(ss, 0);
 }
 
@@ -713,6 +838,7 @@ conn_close(struct conn *c)
 {
 	struct session *ss;
 
+	unpark(c, 0);
 	while ((ss = TAILQ_FIRST(&c->sessions)) != NULL)
 		session_free(ss, 0);
 	TAILQ_REMOVE(&c->srv->conns, c, link);
@@ -792,6 +918,9 @@ on_read(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(in) < hlen + (size_t)r.content_length)
 			break;	/* wait for the body */
 		evbuffer_drain(in, hlen + (size_t)r.content_length);
+		/* Answers go out in order: a new request ends the wait of a
+		 * parked DESCRIBE (503 unless the stream came meanwhile). */
+		unpark(c, 200);
 		handle(c, &r);
 	}
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
@@ -1000,6 +1129,7 @@ rtsp_server_mount(struct rtsp_server *s, struct media *media, char *const *users
 	m->media = media;
 	m->users = copy_users(users);
 	TAILQ_INIT(&m->sessions);
+	TAILQ_INIT(&m->parked);
 	TAILQ_INSERT_TAIL(&s->mounts, m, link);
 	media_set_sink(media, on_au, m);
 	return 0;
@@ -1023,6 +1153,7 @@ mount_free(struct rtsp_server *s, struct mount *m)
 	struct conn *c, *ctmp;
 	struct session *ss, *stmp;
 
+	unpark_mount(m, 404);
 	/* Close every connection with a session on this mount. */
 	TAILQ_FOREACH_SAFE(c, &s->conns, link, ctmp) {
 		int mine = 0;
@@ -1077,6 +1208,7 @@ rtsp_server_drain(struct rtsp_server *s)
 		s->listener = NULL;
 	}
 	TAILQ_FOREACH_SAFE(c, &s->conns, link, ctmp) {
+		unpark(c, 200);
 		TAILQ_FOREACH_SAFE(ss, &c->sessions, in_conn, stmp)
 			session_free(ss, 1);
 		c->closing = 1;
