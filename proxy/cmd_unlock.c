@@ -322,10 +322,26 @@ out:
 	return ret;
 }
 
+/* The seal bundles among a sidecar record's messages (up to max). */
+static int
+record_bundles(const struct sidecar_rec *r, struct pipeline_payload *out, int max)
+{
+	int n = 0;
+
+	for (int k = 0; r != NULL && k < r->n && n < max; k++)
+		if (r->len[k] >= SEI_UUID_SIZE && memcmp(r->msg[k], seal_uuid, SEI_UUID_SIZE) == 0) {
+			out[n].data = r->msg[k] + SEI_UUID_SIZE;
+			out[n].size = r->len[k] - SEI_UUID_SIZE;
+			n++;
+		}
+	return n;
+}
+
 /* The same scan over a sidecar file's records. */
 static int
 scan_sidecar(const char *path, struct scan *sc, char **cause)
 {
+	struct pipeline_payload b[SIDECAR_MSGS_MAX];
 	struct sidecar *s = NULL;
 	int ret;
 
@@ -335,13 +351,10 @@ scan_sidecar(const char *path, struct scan *sc, char **cause)
 		fprintf(stderr, "camveil unlock: %s ends in a torn record (its writer stopped); "
 		    "the records before it are used\n", path);
 	for (size_t i = 0; i < sidecar_count(s) && ret == 0; i++) {
-		const struct sidecar_rec *r = sidecar_get(s, i);
+		int n = record_bundles(sidecar_get(s, i), b, SIDECAR_MSGS_MAX);
 
-		for (int k = 0; k < r->n && ret == 0; k++)
-			if (r->len[k] >= SEI_UUID_SIZE &&
-			    memcmp(r->msg[k], seal_uuid, SEI_UUID_SIZE) == 0)
-				ret = scan_item(sc, r->msg[k] + SEI_UUID_SIZE,
-				    r->len[k] - SEI_UUID_SIZE);
+		for (int k = 0; k < n && ret == 0; k++)
+			ret = scan_item(sc, b[k].data, b[k].size);
 	}
 	sidecar_free(&s);
 	if (ret < 0)
@@ -648,16 +661,8 @@ static int
 sidecar_bundles(void *opaque, double t, struct pipeline_payload *out, int max)
 {
 	struct unseal_ctx *u = opaque;
-	const struct sidecar_rec *r = sidecar_find(u->sc, llround(t * 1e6));
-	int n = 0;
 
-	for (int k = 0; r != NULL && k < r->n && n < max; k++)
-		if (r->len[k] >= SEI_UUID_SIZE && memcmp(r->msg[k], seal_uuid, SEI_UUID_SIZE) == 0) {
-			out[n].data = r->msg[k] + SEI_UUID_SIZE;
-			out[n].size = r->len[k] - SEI_UUID_SIZE;
-			n++;
-		}
-	return n;
+	return record_bundles(sidecar_find(u->sc, llround(t * 1e6)), out, max);
 }
 
 /* Load the sidecar and line it up with the recording (a decoding pass). */

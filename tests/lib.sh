@@ -38,3 +38,36 @@ pts_list() {
 	ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$1" |
 		grep -o "^[0-9.-]*" | grep .  # side-data sections add empty fields
 }
+# json_field FILE KEY: a number from a JSON line (camveil's --json summaries).
+json_field() {
+	sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"
+}
+# sealcheck_ok NAME ORIG ENC REQ OUT: every in-scope region of the restore
+# OUT is the original's, every other sealed region stays masked (sealcheck).
+sealcheck_ok() {
+	"$(dirname "$CAMVEIL")/tests/tools/sealcheck" "$2" "$3" "$4" "$5" >"$T/sc.json" 2>"$T/sc.err"
+	local in=$(json_field "$T/sc.json" in_scope) ex=$(json_field "$T/sc.json" exact)
+	local out=$(json_field "$T/sc.json" out_scope) m=$(json_field "$T/sc.json" masked)
+	if [ -n "$in" ] && [ "$in" -gt 0 ] && [ "$in" = "$ex" ] && [ "$out" = "$m" ]; then
+		ok "$1 ($(cat "$T/sc.json"))"
+	else
+		not_ok "$1 ($(cat "$T/sc.json"))"; sed 's/^/# /' "$T/sc.err"
+	fi
+}
+# proxy_record YML API URL SECONDS OUT [FFMPEG_OPTS...]: run the proxy on YML
+# until its camera streams (API: its http base), record URL with ffmpeg
+# over TCP for SECONDS into OUT, stop the proxy. Sets T0 and T1, an ISO
+# 8601 window (UTC) around the recording.
+proxy_record() {
+	local yml=$1 api=$2 url=$3 secs=$4 out=$5 px; shift 5
+	"$CAMVEIL" proxy -q -c "$yml" 2>"$yml.err" &
+	px=$!
+	for _ in $(seq 50); do
+		curl -fs "$api/api/v1/cameras" 2>/dev/null | grep -q streaming && break
+		sleep 0.2
+	done
+	T0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	timeout 20 ffmpeg -v error -rtsp_transport tcp -i "$url" -t "$secs" -c copy "$@" "$out"
+	T1=$(date -u -d "+1 second" +%Y-%m-%dT%H:%M:%SZ)
+	kill $px; wait $px 2>/dev/null
+}

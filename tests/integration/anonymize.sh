@@ -14,11 +14,6 @@ same_timing() {
 		diff <(pts_list "$1") <(pts_list "$2") >/dev/null
 }
 
-# json_field FILE KEY: a number from camveil's --json summary.
-json_field() {
-	sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"
-}
-
 # --- timing, containers, codecs ------------------------------------------
 "$CAMVEIL" anonymize -q --json "$WALK" "$T/walk.mp4" >"$T/walk.json"
 check "mp4 -> mp4 exits 0 and writes output" test -s "$T/walk.mp4"
