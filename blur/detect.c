@@ -14,6 +14,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/err.h"
 #include "detect.h"
@@ -21,10 +22,40 @@
 
 #define DETECT_MIN_PX 11.0f	/* smallest face YuNet finds reliably, network px */
 
+/*
+ * Change test of the fine tiles. A tile is scanned again only when its
+ * picture changed since its last scan, or when it has not been scanned
+ * for DETECT_REFRESH rotations: the network is deterministic, so the
+ * same pixels give the same faces, and most of a fixed camera's picture
+ * is still background. The picture is summarised as the mean luma of
+ * blocks half the smallest face wide (16 samples each); a tile changed
+ * when one of its blocks moved by more than DETECT_CHANGE levels, which
+ * the smallest face walking in, turning or being uncovered does, and
+ * sensor noise and re-encoding do not.
+ */
+#define DETECT_CHANGE 10
+#define DETECT_REFRESH 4
+
+struct tile_state {
+	uint8_t *ref;		/* block means at the last scan */
+	int bx, by, bw, bh;	/* the tile's blocks in the grid */
+	int age;		/* plans since the last scan */
+	int scanned;		/* scanned at least once */
+};
+
 struct detect {
 	struct detect_opts o;
 	struct yunet *net;
 	int cursor;		/* next fine tile */
+
+	/* Change test state, for frames of fw x fh. */
+	int fw, fh;
+	int bs;			/* block side, frame px */
+	int gw, gh;		/* block grid */
+	uint8_t *blocks;	/* this frame's block means */
+	int ntiles;
+	struct tile_state *ts;
+	struct detect_stats st;
 };
 
 void
@@ -63,11 +94,25 @@ detect_create(const struct detect_opts *o, struct detect **out, char **cause)
 	return 0;
 }
 
+static void
+tiles_reset(struct detect *d)
+{
+	for (int k = 0; k < d->ntiles; k++)
+		free(d->ts[k].ref);
+	free(d->ts);
+	free(d->blocks);
+	d->ts = NULL;
+	d->blocks = NULL;
+	d->ntiles = 0;
+	d->fw = d->fh = 0;
+}
+
 void
 detect_free(struct detect **d)
 {
 	if (d == NULL || *d == NULL)
 		return;
+	tiles_reset(*d);
 	yunet_free(&(*d)->net);
 	free(*d);
 	*d = NULL;
@@ -198,30 +243,134 @@ tile_at(const struct detect *d, int k, int nx, int ny, int iw, int ih)
 static int
 tile_for(const struct detect *d, struct box b, int nx, int ny, int iw, int ih)
 {
-	float bx = b.x + b.w / 2, by = b.y + b.h / 2, best = 1e30f;
-	int pick = 0;
+	float bx = b.x + b.w / 2, by = b.y + b.h / 2, best = 0;
+	int pick = -1, best_whole = 0;
 
 	for (int k = 0; k < nx * ny; k++) {
 		struct rect r = tile_at(d, k, nx, ny, iw, ih);
 		int whole = b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.w &&
 		    b.y + b.h <= r.y + r.h;
 		float dx = bx - (r.x + r.w / 2.0f), dy = by - (r.y + r.h / 2.0f);
-		float dist = dx * dx + dy * dy + (whole ? 0 : 1e20f);
+		float dist = dx * dx + dy * dy;
 
-		if (dist < best) {
+		/* Whole beats cut; then nearer wins. */
+		if (pick < 0 || whole > best_whole || (whole == best_whole && dist < best)) {
 			best = dist;
+			best_whole = whole;
 			pick = k;
 		}
 	}
 	return pick;
 }
 
+/* Frame rect of fine tile k. */
+static struct rect
+tile_src(const struct detect *d, int k, int nx, int ny, int iw, int ih, float fs,
+    int fw, int fh)
+{
+	struct rect r = tile_at(d, k, nx, ny, iw, ih);
+
+	return even_rect((int)(r.x / fs), (int)(r.y / fs), (int)ceilf(r.w / fs),
+	    (int)ceilf(r.h / fs), fw, fh);
+}
+
+/* Block grid and per-tile change state for fw x fh frames. */
+static int
+tiles_setup(struct detect *d, int fw, int fh, int nx, int ny, int iw, int ih)
+{
+	float fs = fine_scale(d, fw, fh);
+
+	tiles_reset(d);
+	d->bs = d->o.min_face / 2 < 4 ? 4 : d->o.min_face / 2;
+	d->gw = (fw + d->bs - 1) / d->bs;
+	d->gh = (fh + d->bs - 1) / d->bs;
+	d->blocks = malloc((size_t)d->gw * d->gh);
+	d->ts = calloc((size_t)nx * ny, sizeof *d->ts);
+	if (d->blocks == NULL || d->ts == NULL)
+		goto fail;
+	d->ntiles = nx * ny;
+	for (int k = 0; k < nx * ny; k++) {
+		struct tile_state *t = &d->ts[k];
+		struct rect r = tile_src(d, k, nx, ny, iw, ih, fs, fw, fh);
+
+		t->bx = r.x / d->bs;
+		t->by = r.y / d->bs;
+		t->bw = (r.x + r.w - 1) / d->bs - t->bx + 1;
+		t->bh = (r.y + r.h - 1) / d->bs - t->by + 1;
+		t->ref = malloc((size_t)t->bw * t->bh);
+		if (t->ref == NULL)
+			goto fail;
+	}
+	d->fw = fw;
+	d->fh = fh;
+	return 0;
+fail:
+	tiles_reset(d);
+	return ERR_NOMEM;
+}
+
+/* Mean luma of every block of img, from 4 x 4 samples each. */
+static void
+block_means(struct detect *d, const struct image *img)
+{
+	int bs = d->bs, step = bs / 4;
+
+	for (int gy = 0; gy < d->gh; gy++) {
+		int y0 = gy * bs + step / 2, y1 = (gy + 1) * bs;
+
+		if (y1 > img->height)
+			y1 = img->height;
+		for (int gx = 0; gx < d->gw; gx++) {
+			int x0 = gx * bs + step / 2, x1 = (gx + 1) * bs;
+			unsigned sum = 0, cnt = 0;
+
+			if (x1 > img->width)
+				x1 = img->width;
+			for (int y = y0; y < y1; y += step) {
+				const uint8_t *row = img->data[0] + (size_t)y * img->linesize[0];
+
+				for (int x = x0; x < x1; x += step) {
+					sum += row[x];
+					cnt++;
+				}
+			}
+			d->blocks[(size_t)gy * d->gw + gx] =
+			    (uint8_t)(cnt ? (sum + cnt / 2) / cnt : 0);
+		}
+	}
+}
+
+static int
+tile_changed(const struct detect *d, const struct tile_state *t)
+{
+	for (int y = 0; y < t->bh; y++) {
+		const uint8_t *cur = d->blocks + (size_t)(t->by + y) * d->gw + t->bx;
+		const uint8_t *ref = t->ref + (size_t)y * t->bw;
+
+		for (int x = 0; x < t->bw; x++)
+			if (abs(cur[x] - ref[x]) > DETECT_CHANGE)
+				return 1;
+	}
+	return 0;
+}
+
+/* Tile t is being scanned on this frame: it is the new reference. */
+static void
+tile_scanned(struct detect *d, struct tile_state *t)
+{
+	for (int y = 0; y < t->bh; y++)
+		memcpy(t->ref + (size_t)y * t->bw,
+		    d->blocks + (size_t)(t->by + y) * d->gw + t->bx, (size_t)t->bw);
+	t->age = 0;
+	t->scanned = 1;
+}
+
 int
-detect_plan(struct detect *d, int fw, int fh, int tiles, const struct box *hints,
-    int nhints, struct detect_pass *out)
+detect_plan(struct detect *d, int fw, int fh, const struct image *img, int tiles,
+    const struct box *hints, int nhints, struct detect_pass *out)
 {
 	float cs = coarse_scale(d, fw, fh), fs = fine_scale(d, fw, fh);
-	int n = 0, ncoarse, iw, ih, nx, ny, all;
+	int n = 0, ncoarse, iw, ih, nx, ny, all, gate, refresh, picked = 0, last = -1;
 	int planned[DETECT_MAX_PASSES];
 
 	/* Coarse pass(es) over the whole frame; the half-scale one for
@@ -242,10 +391,24 @@ detect_plan(struct detect *d, int fw, int fh, int tiles, const struct box *hints
 	fine_size(d, fw, fh, &iw, &ih);
 	tile_grid(d, iw, ih, &nx, &ny);
 	all = nx * ny;
+	gate = img != NULL && img->width == fw && img->height == fh;
+	if (gate && (d->fw != fw || d->fh != fh || d->ntiles != all))
+		gate = tiles_setup(d, fw, fh, nx, ny, iw, ih) == 0;
+	if (gate) {
+		block_means(d, img);
+		for (int k = 0; k < all; k++)
+			d->ts[k].age++;
+	}
+	refresh = DETECT_REFRESH * (tiles > 0 ? (all + tiles - 1) / tiles : all);
+	d->st.plans++;
+	d->st.tiles_due += (uint64_t)(tiles < all ? tiles : all);
+
 	/* Tiles of tracked small faces first (they must not wait for the
-	 * rotation), then the rotation, which finds new faces. */
-	for (int i = 0; i < nhints + tiles && n < DETECT_MAX_PASSES; i++) {
-		struct rect r;
+	 * rotation; a crop around the face alone finds fewer of them than
+	 * its whole tile), then the rotation, which finds new faces: the
+	 * next tiles that changed since their last scan or are due a
+	 * refresh. */
+	for (int i = 0; i < nhints + all && n < DETECT_MAX_PASSES; i++) {
 		int k, dup = 0;
 
 		if (i < nhints) {
@@ -256,24 +419,43 @@ detect_plan(struct detect *d, int fw, int fh, int tiles, const struct box *hints
 			b.x *= fs; b.y *= fs; b.w *= fs; b.h *= fs;
 			k = tile_for(d, b, nx, ny, iw, ih);
 		} else {
-			if (i - nhints >= all)
+			if (picked >= tiles)
 				break;
-			k = d->cursor;
-			d->cursor = (d->cursor + 1) % all;
+			k = (d->cursor + i - nhints) % all;
 		}
 		for (int j = 0; j < n - ncoarse; j++)
 			dup |= planned[j] == k;
 		if (dup)
 			continue;
+		if (i >= nhints) {
+			struct tile_state *t = gate ? &d->ts[k] : NULL;
+
+			if (t != NULL && t->scanned && t->age < refresh &&
+			    !tile_changed(d, t))
+				continue;
+			picked++;
+			last = k;
+			d->st.tiles_run++;
+		} else {
+			d->st.hint_tiles++;
+		}
+		if (gate)
+			tile_scanned(d, &d->ts[k]);
 		planned[n - ncoarse] = k;
-		r = tile_at(d, k, nx, ny, iw, ih);
-		out[n].src = even_rect((int)(r.x / fs), (int)(r.y / fs),
-		    (int)ceilf(r.w / fs), (int)ceilf(r.h / fs), fw, fh);
-		out[n].w = round32((float)r.w);
-		out[n].h = round32((float)r.h);
+		out[n].src = tile_src(d, k, nx, ny, iw, ih, fs, fw, fh);
+		out[n].w = round32((float)tile_at(d, k, nx, ny, iw, ih).w);
+		out[n].h = round32((float)tile_at(d, k, nx, ny, iw, ih).h);
 		n++;
 	}
+	if (last >= 0)
+		d->cursor = (last + 1) % all;
 	return n;
+}
+
+void
+detect_get_stats(const struct detect *d, struct detect_stats *s)
+{
+	*s = d->st;
 }
 
 int

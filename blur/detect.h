@@ -7,7 +7,9 @@
  *  - when the smallest face to find (min_face) is below what the coarse
  *    pass can see, a fine pass at a larger scale covers the frame in
  *    overlapping tiles, a few tiles per frame in rotation. The tracker
- *    holds what they find between visits.
+ *    holds what they find between visits. A tile whose picture has not
+ *    changed since its last scan is passed over (it would give the same
+ *    faces) until a few rotations have gone by.
  * The caller turns each planned pass into a BGR image (codecs/scale) and
  * hands it back; this module never sees decoded frames.
  */
@@ -16,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "../util/image.h"
 #include "geom.h"
 
 #define DETECT_MAX_PASSES 16
@@ -42,6 +45,14 @@ struct detect_pass {
 	int w, h;		/* network input, multiples of 32 */
 };
 
+/* Work counters of the fine pass, since detect_create. */
+struct detect_stats {
+	uint64_t plans;		/* detect_plan calls with fine tiles */
+	uint64_t tiles_due;	/* rotation tiles asked for */
+	uint64_t tiles_run;	/* of those, planned (the rest were unchanged) */
+	uint64_t hint_tiles;	/* tiles planned for tracked small faces */
+};
+
 /* Fill opts with defaults (model NULL). */
 void detect_defaults(struct detect_opts *opts);
 
@@ -60,15 +71,24 @@ int detect_tiles_per_frame(const struct detect *d, int frame_w, int frame_h,
     int period);
 
 /*
- * Plan this frame's passes: the coarse pass(es), the next `tiles` fine
- * tiles of the rotation (which this advances), and the tiles holding the
+ * Plan this frame's passes: the coarse pass(es), the tiles holding the
  * nhints faces being tracked (hints: frame coordinates) that are too
  * small for the coarse pass, so a known small face is looked at every
- * frame and not only when the rotation comes by. Writes at most
- * DETECT_MAX_PASSES passes to out and returns their number.
+ * frame and not only when the rotation comes by, and then up to `tiles`
+ * fine tiles of the rotation (which this advances).
+ *
+ * img, the frame itself (fw x fh; borrowed for the call), may be NULL.
+ * When given, the rotation passes over tiles whose picture has not
+ * changed since they were last scanned, unless DETECT_REFRESH rotations
+ * have gone by: a still picture costs only its coarse pass. Without it
+ * every tile comes in turn (an exhaustive scan plans all tiles).
+ * Writes at most DETECT_MAX_PASSES passes to out and returns their
+ * number.
  */
-int detect_plan(struct detect *d, int frame_w, int frame_h, int tiles,
-    const struct box *hints, int nhints, struct detect_pass *out);
+int detect_plan(struct detect *d, int frame_w, int frame_h, const struct image *img,
+    int tiles, const struct box *hints, int nhints, struct detect_pass *out);
+
+void detect_get_stats(const struct detect *d, struct detect_stats *s);
 
 /*
  * Run one pass on bgr, the pass's region as a packed BGR24 image of

@@ -545,6 +545,8 @@ run_frames(struct run *r, char **cause)
 		c->st.face_regions = c->base.face_regions + ps.face_regions;
 		c->st.faces = c->base.faces + ps.faces;
 		c->st.fail_closed = c->base.fail_closed + ps.fail_closed;
+		c->st.fine_passes = c->base.fine_passes + ps.fine_passes;
+		c->st.tiles_unchanged = c->base.tiles_unchanged + ps.tiles_unchanged;
 		c->st.decode_errors = c->base_errors + source_errors(r->src);
 		pthread_mutex_unlock(&c->mu);
 	}
@@ -580,6 +582,8 @@ camera_main(void *arg)
 			c->base.face_regions += ps.face_regions;
 			c->base.faces += ps.faces;
 			c->base.fail_closed += ps.fail_closed;
+			c->base.fine_passes += ps.fine_passes;
+			c->base.tiles_unchanged += ps.tiles_unchanged;
 		}
 		if (r.src != NULL)
 			c->base_errors += source_errors(r.src);

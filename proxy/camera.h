@@ -40,6 +40,8 @@ struct camera_status {
 	int64_t reconnects;	/* connection attempts after the first */
 	int64_t overload_dropped; /* frames dropped (never sent) to catch up
 				   with a live camera when overloaded */
+	int64_t fine_passes;	/* detector fine tiles scanned */
+	int64_t tiles_unchanged; /* fine tiles passed over, picture unchanged */
 	double since;		/* wall clock (s) of the last state change */
 	uint64_t detect_hist[CAMERA_HIST];
 	double detect_sum;	/* seconds */

@@ -80,6 +80,8 @@ http_render_metrics(const struct http_camera *cams, int n)
 		{ "camveil_sent_bytes_total", "counter", "RTP bytes queued to readers" },
 		{ "camveil_handoff_dropped_total", "counter", "Frames lost between camera thread and event loop" },
 		{ "camveil_overload_dropped_frames_total", "counter", "Frames dropped, never sent, to catch up with a live camera when overloaded" },
+		{ "camveil_detect_fine_passes_total", "counter", "Fine detector tiles scanned (small faces): the rotation, and the tiles of tracked faces" },
+		{ "camveil_detect_tiles_unchanged_total", "counter", "Fine detector tiles passed over because their picture had not changed" },
 		{ "camveil_detect_seconds", "histogram", "Face detector time per frame" },
 		{ "camveil_added_latency_seconds", "histogram", "Time from a frame's arrival from the camera to its RTP packets being sent" },
 	};
@@ -112,11 +114,13 @@ http_render_metrics(const struct http_camera *cams, int n)
 			case 12: v = c->rtsp.bytes_sent; break;
 			case 13: v = c->media.dropped; break;
 			case 14: v = c->cam.overload_dropped; break;
-			case 15:
+			case 15: v = c->cam.fine_passes; break;
+			case 16: v = c->cam.tiles_unchanged; break;
+			case 17:
 				hist(fp, m[k].name, c->name, c->cam.detect_hist,
 				    c->cam.detect_sum, c->cam.detect_count);
 				continue;
-			case 16:
+			case 18:
 				hist(fp, m[k].name, c->name, c->media.lat_buckets,
 				    c->media.lat_sum, c->media.lat_count);
 				continue;

@@ -82,6 +82,7 @@ struct pipeline {
 	int res_ret, res_n;
 	struct det res[MAX_DETS];
 	double res_ms;
+	struct detect_stats dst;
 	int quit;
 
 	/* Caller side. */
@@ -127,7 +128,8 @@ detect_frame(struct pipeline *p, struct AVFrame *f, int tiles,
 
 	*n = 0;
 	codecs_frame_image(f, &img);
-	np = detect_plan(p->det, img.width, img.height, tiles, hints, nhints, passes);
+	np = detect_plan(p->det, img.width, img.height, &img, tiles, hints, nhints,
+	    passes);
 	for (int i = 0; i < np; i++) {
 		size_t need = (size_t)passes[i].w * 3 * passes[i].h;
 
@@ -196,6 +198,7 @@ worker_main(void *arg)
 		if (p->res_n > 0)
 			memcpy(p->res, local, (size_t)p->res_n * sizeof *local);
 		p->res_ms = ms;
+		detect_get_stats(p->det, &p->dst);
 		pthread_cond_broadcast(&p->done_cv);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -666,10 +669,14 @@ pipeline_pop(struct pipeline *p, struct AVFrame *f)
 }
 
 void
-pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *s)
+pipeline_get_stats(struct pipeline *p, struct pipeline_stats *s)
 {
 	*s = p->st;
 	s->faces = p->tr != NULL ? track_total(p->tr) : 0;
+	pthread_mutex_lock(&p->mu);
+	s->fine_passes = (int64_t)(p->dst.tiles_run + p->dst.hint_tiles);
+	s->tiles_unchanged = (int64_t)(p->dst.tiles_due - p->dst.tiles_run);
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- File to file --------------------------------------------------- */
@@ -1003,6 +1010,8 @@ out:
 		stats->faces = ps.faces;
 		stats->fail_closed = ps.fail_closed;
 		stats->detect_ms = ps.detect_ms;
+		stats->fine_passes = ps.fine_passes;
+		stats->tiles_unchanged = ps.tiles_unchanged;
 		stats->sealed = ps.sealed;
 		stats->sealed_bytes = ps.sealed_bytes;
 		stats->seal_errors = ps.seal_errors;

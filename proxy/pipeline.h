@@ -79,6 +79,9 @@ struct pipeline_stats {
 	double seconds;		/* wall time */
 	double detect_ms;	/* total detector time */
 	double last_detect_ms;	/* detector time of the last frame settled */
+	int64_t fine_passes;	/* fine tiles scanned: rotation and tracked
+				   small faces */
+	int64_t tiles_unchanged;/* rotation tiles passed over: picture unchanged */
 };
 
 void pipeline_defaults(struct pipeline_opts *o);
@@ -110,7 +113,7 @@ int pipeline_settle(struct pipeline *p);
 int pipeline_pop(struct pipeline *p, struct AVFrame *f);
 
 /* Counters so far (frames counts frames popped). */
-void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *s);
+void pipeline_get_stats(struct pipeline *p, struct pipeline_stats *s);
 
 /* Anonymize file in to file out. *cause names the file and problem. */
 int pipeline_run_file(const struct pipeline_opts *o, const char *in,

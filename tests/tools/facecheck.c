@@ -45,7 +45,7 @@ scan(struct detect *d, struct scale *sc, struct AVFrame *f, uint8_t **buf,
 	do {
 		int chunk = left < DETECT_MAX_PASSES - 2 ? left : DETECT_MAX_PASSES - 2;
 
-		np = detect_plan(d, img.width, img.height, chunk, NULL, 0, passes);
+		np = detect_plan(d, img.width, img.height, NULL, chunk, NULL, 0, passes);
 		left -= chunk;
 		for (int i = 0; i < np; i++) {
 			size_t need = (size_t)passes[i].w * passes[i].h * 3;

@@ -171,7 +171,7 @@ test_plan(void **state)
 	/* Rotate through every tile, a few per call. */
 	for (int call = 0; seen < tiles || call == 0; call++) {
 		int want = tiles - seen < 3 ? tiles - seen : 3;
-		int np = detect_plan(d, c->fw, c->fh, want, NULL, 0, ps);
+		int np = detect_plan(d, c->fw, c->fh, NULL, want, NULL, 0, ps);
 		int ncoarse = np - want;
 
 		assert_in_range(ncoarse, 1, 2);
@@ -330,7 +330,7 @@ test_run_no_face(void **state)
 	uint8_t *bgr = NULL;
 
 	for (int f = 0; f < c->frames; f++) {
-		int np = detect_plan(d, c->fw, c->fh, detect_tiles(d, c->fw, c->fh) < 8 ?
+		int np = detect_plan(d, c->fw, c->fh, NULL, detect_tiles(d, c->fw, c->fh) < 8 ?
 		    detect_tiles(d, c->fw, c->fh) : 8, NULL, 0, ps), n = 0;
 
 		for (int i = 0; i < np; i++) {
@@ -349,6 +349,177 @@ test_run_no_face(void **state)
 	free(bgr);
 	detect_free(&d);
 	assert_null(d);
+}
+
+/* ---- change test of the rotation (detect_plan with the frame) ----------- */
+
+struct frame {
+	struct image img;
+	uint8_t *y;
+};
+
+static struct frame *
+frame_new(int w, int h, uint8_t v)
+{
+	struct frame *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	f->y = malloc((size_t)w * h);
+	assert_non_null(f->y);
+	memset(f->y, v, (size_t)w * h);
+	f->img.data[0] = f->y;
+	f->img.linesize[0] = w;
+	f->img.width = w;
+	f->img.height = h;
+	return f;
+}
+
+static void
+frame_free(struct frame *f)
+{
+	free(f->y);
+	free(f);
+}
+
+static void
+frame_fill(struct frame *f, int x, int y, int w, int h, uint8_t v)
+{
+	for (int r = y; r < y + h; r++)
+		memset(f->y + (size_t)r * f->img.width + x, v, (size_t)w);
+}
+
+/* Plan one frame; returns its fine passes and, in *covers, whether one
+ * of them contains the point (px, py). */
+static int
+plan_tiles(struct detect *d, struct frame *f, int tiles, int px, int py, int *covers)
+{
+	struct detect_pass ps[DETECT_MAX_PASSES];
+	int np = detect_plan(d, f->img.width, f->img.height, &f->img, tiles, NULL, 0, ps);
+	int fine = 0;
+
+	*covers = 0;
+	for (int i = 0; i < np; i++) {
+		if (ps[i].src.w >= f->img.width - 1 && ps[i].src.h >= f->img.height - 1)
+			continue;	/* coarse */
+		fine++;
+		*covers |= px >= ps[i].src.x && px < ps[i].src.x + ps[i].src.w &&
+		    py >= ps[i].src.y && py < ps[i].src.y + ps[i].src.h;
+	}
+	return fine;
+}
+
+/*
+ * A still 1080p picture: the first rotation scans every tile, then none
+ * until the refresh (4 rotations); a face-sized change is scanned within
+ * one rotation, and only the tiles that hold it; noise is not a change.
+ */
+static void
+test_gate(void **state)
+{
+	struct detect *d = open_detector(16, 0);
+	struct frame *f = frame_new(1920, 1080, 90);
+	struct detect_stats st;
+	int all = detect_tiles(d, 1920, 1080), per = 2, rot = (all + per - 1) / per;
+	int covers, n = 0, found = -1;
+	unsigned seed = 7;
+
+	(void)state;
+	assert_int_equal(all, 18);
+	for (int i = 0; i < rot; i++)
+		n += plan_tiles(d, f, per, 0, 0, &covers);
+	assert_int_equal(n, all);
+	/* Still picture, with sensor-like noise of +-3 levels. */
+	for (int i = 0; i < rot; i++) {
+		for (size_t k = 0; k < (size_t)1920 * 1080; k += 7)
+			f->y[k] = (uint8_t)(87 + (seed = seed * 1103515245 + 12345) % 7);
+		if (plan_tiles(d, f, per, 0, 0, &covers) != 0)
+			fail_msg("plan %d: a tile of a still picture scanned again", i);
+	}
+	/* A 24 x 24 patch 40 levels brighter (a face walking in): within a
+	 * rotation every tile holding it is scanned, and no other. */
+	frame_fill(f, 1000, 500, 24, 24, 130);
+	for (int i = 0; i < rot; i++) {
+		int k = plan_tiles(d, f, per, 1012, 512, &covers);
+
+		if (k > 0 && !covers)
+			fail_msg("plan %d: an unchanged tile scanned", i);
+		if (covers && found < 0)
+			found = i;
+	}
+	if (found < 0)
+		fail_msg("the changed tile was not scanned within a rotation (%d plans)", rot);
+	for (int i = 0; i < rot / 2; i++)
+		assert_int_equal(plan_tiles(d, f, per, 0, 0, &covers), 0);
+	/* The refresh: 4 rotations after its last scan, each tile again. */
+	n = 0;
+	for (int i = 0; i < 4 * rot; i++)
+		n += plan_tiles(d, f, per, 0, 0, &covers);
+	if (n < all)
+		fail_msg("%d tiles refreshed in 4 rotations, want %d", n, all);
+	detect_get_stats(d, &st);
+	assert_true(st.tiles_run < st.tiles_due);
+	assert_int_equal(st.hint_tiles, 0);
+	/* A new frame size starts over: every tile is new. */
+	frame_free(f);
+	f = frame_new(1280, 720, 90);
+	all = detect_tiles(d, 1280, 720);
+	n = 0;
+	for (int i = 0; i < all; i++)
+		n += plan_tiles(d, f, 1, 0, 0, &covers);
+	assert_int_equal(n, all);
+	frame_free(f);
+	detect_free(&d);
+}
+
+/* ---- tracked small faces: their tiles every frame ----------------------- */
+
+struct hint_case {
+	const char *name;
+	struct box hints[3];
+	int nhints;
+	int want_passes;	/* fine passes */
+};
+
+static struct hint_case hint_cases[] = {
+	{ "hint/small", { { 900, 500, 20, 20 } }, 1, 1 },
+	/* Big enough for the coarse pass: no tile. */
+	{ "hint/coarse_sees_it", { { 900, 500, 110, 120 } }, 1, 0 },
+	/* Two faces side by side: one tile holds both. */
+	{ "hint/pair", { { 900, 500, 16, 18 }, { 922, 502, 16, 18 } }, 2, 1 },
+	/* Far apart: a tile each. */
+	{ "hint/apart", { { 100, 100, 20, 20 }, { 1700, 900, 20, 20 } }, 2, 2 },
+	{ "hint/corner", { { 1900, 1064, 18, 16 } }, 1, 1 },
+};
+
+static void
+test_hint(void **state)
+{
+	const struct hint_case *c = *state;
+	struct detect *d = open_detector(16, 0);
+	struct detect_pass ps[DETECT_MAX_PASSES];
+	int np = detect_plan(d, 1920, 1080, NULL, 0, c->hints, c->nhints, ps);
+
+	assert_int_equal(np - 1, c->want_passes);
+	for (int i = 1; i < np; i++) {
+		assert_int_equal(ps[i].w, 320);
+		assert_true(ps[i].src.x >= 0 && ps[i].src.y >= 0);
+		assert_true(ps[i].src.x + ps[i].src.w <= 1920);
+		assert_true(ps[i].src.y + ps[i].src.h <= 1080);
+	}
+	/* Every face given a tile lies whole in one. */
+	for (int h = 0; h < c->nhints && c->want_passes > 0; h++) {
+		struct box b = c->hints[h];
+		int whole = 0;
+
+		for (int i = 1; i < np; i++)
+			whole |= b.x >= ps[i].src.x && b.y >= ps[i].src.y &&
+			    b.x + b.w <= ps[i].src.x + ps[i].src.w &&
+			    b.y + b.h <= ps[i].src.y + ps[i].src.h;
+		if (!whole)
+			fail_msg("face %d not whole in any pass (first %d,%d %dx%d)", h,
+			    ps[1].src.x, ps[1].src.y, ps[1].src.w, ps[1].src.h);
+	}
+	detect_free(&d);
 }
 
 /* detect_finish: threshold, the lower one at the frame border, and NMS. */
@@ -388,5 +559,7 @@ main(void)
 	UNIT_TEST(&l, test_tiles_per_frame);
 	UNIT_TABLE(&l, run_cases, test_run_no_face);
 	UNIT_TEST(&l, test_finish);
+	UNIT_TEST(&l, test_gate);
+	UNIT_TABLE(&l, hint_cases, test_hint);
 	return unit_run("detect", &l);
 }
