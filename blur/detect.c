@@ -365,13 +365,24 @@ tile_scanned(struct detect *d, struct tile_state *t)
 	t->scanned = 1;
 }
 
+static void
+plan_tile(const struct detect *d, int k, int nx, int ny, int iw, int ih, float fs,
+    int fw, int fh, struct detect_pass *p)
+{
+	struct rect r = tile_at(d, k, nx, ny, iw, ih);
+
+	p->src = tile_src(d, k, nx, ny, iw, ih, fs, fw, fh);
+	p->w = round32((float)r.w);
+	p->h = round32((float)r.h);
+}
+
 int
 detect_plan(struct detect *d, int fw, int fh, const struct image *img, int tiles,
     const struct box *hints, int nhints, struct detect_pass *out)
 {
 	float cs = coarse_scale(d, fw, fh), fs = fine_scale(d, fw, fh);
-	int n = 0, ncoarse, iw, ih, nx, ny, all, gate, refresh, picked = 0, last = -1;
-	int planned[DETECT_MAX_PASSES];
+	int n = 0, iw, ih, nx, ny, all, gate, refresh, picked = 0, last = -1;
+	int hk[DETECT_MAX_PASSES], nhk = 0;	/* tiles of tracked faces */
 
 	/* Coarse pass(es) over the whole frame; the half-scale one for
 	 * close-ups unless the coarse pass is small already. */
@@ -385,7 +396,6 @@ detect_plan(struct detect *d, int fw, int fh, const struct image *img, int tiles
 		out[n].h = round32(fh * k);
 		n++;
 	}
-	ncoarse = n;
 	if (fs == 0)
 		return n;
 	fine_size(d, fw, fh, &iw, &ih);
@@ -404,48 +414,47 @@ detect_plan(struct detect *d, int fw, int fh, const struct image *img, int tiles
 	d->st.tiles_due += (uint64_t)(tiles < all ? tiles : all);
 
 	/* Tiles of tracked small faces first (they must not wait for the
-	 * rotation; a crop around the face alone finds fewer of them than
-	 * its whole tile), then the rotation, which finds new faces: the
-	 * next tiles that changed since their last scan or are due a
-	 * refresh. */
-	for (int i = 0; i < nhints + all && n < DETECT_MAX_PASSES; i++) {
-		int k, dup = 0;
+	 * rotation). Each face gets the tile nearest its centre even when
+	 * another planned tile holds it whole: faces near a tile's edge
+	 * are found less often (measured: a third more misses). A crop
+	 * around the face alone finds fewer of them still. */
+	for (int i = 0; i < nhints && n + nhk < DETECT_MAX_PASSES; i++) {
+		struct box b = hints[i];
+		int k, seen = 0;
 
-		if (i < nhints) {
-			struct box b = hints[i];
+		if (b.h * cs >= DETECT_MIN_PX * 1.5f)
+			continue;	/* the coarse pass sees it */
+		b.x *= fs; b.y *= fs; b.w *= fs; b.h *= fs;
+		k = tile_for(d, b, nx, ny, iw, ih);
+		for (int j = 0; j < nhk; j++)
+			seen |= hk[j] == k;
+		if (!seen)
+			hk[nhk++] = k;
+	}
+	for (int i = 0; i < nhk; i++) {
+		if (gate)
+			tile_scanned(d, &d->ts[hk[i]]);
+		plan_tile(d, hk[i], nx, ny, iw, ih, fs, fw, fh, &out[n++]);
+		d->st.hint_tiles++;
+	}
+	/* Then the rotation, which finds new faces: the next tiles that
+	 * changed since their last scan or are due a refresh. */
+	for (int i = 0; i < all && picked < tiles && n < DETECT_MAX_PASSES; i++) {
+		int k = (d->cursor + i) % all, dup = 0;
+		struct tile_state *t = gate ? &d->ts[k] : NULL;
 
-			if (b.h * cs >= DETECT_MIN_PX * 1.5f)
-				continue;	/* the coarse pass sees it */
-			b.x *= fs; b.y *= fs; b.w *= fs; b.h *= fs;
-			k = tile_for(d, b, nx, ny, iw, ih);
-		} else {
-			if (picked >= tiles)
-				break;
-			k = (d->cursor + i - nhints) % all;
-		}
-		for (int j = 0; j < n - ncoarse; j++)
-			dup |= planned[j] == k;
+		for (int j = 0; j < nhk; j++)
+			dup |= hk[j] == k;
 		if (dup)
 			continue;
-		if (i >= nhints) {
-			struct tile_state *t = gate ? &d->ts[k] : NULL;
-
-			if (t != NULL && t->scanned && t->age < refresh &&
-			    !tile_changed(d, t))
-				continue;
-			picked++;
-			last = k;
-			d->st.tiles_run++;
-		} else {
-			d->st.hint_tiles++;
-		}
-		if (gate)
-			tile_scanned(d, &d->ts[k]);
-		planned[n - ncoarse] = k;
-		out[n].src = tile_src(d, k, nx, ny, iw, ih, fs, fw, fh);
-		out[n].w = round32((float)tile_at(d, k, nx, ny, iw, ih).w);
-		out[n].h = round32((float)tile_at(d, k, nx, ny, iw, ih).h);
-		n++;
+		if (t != NULL && t->scanned && t->age < refresh && !tile_changed(d, t))
+			continue;
+		if (t != NULL)
+			tile_scanned(d, t);
+		plan_tile(d, k, nx, ny, iw, ih, fs, fw, fh, &out[n++]);
+		picked++;
+		last = k;
+		d->st.tiles_run++;
 	}
 	if (last >= 0)
 		d->cursor = (last + 1) % all;
