@@ -238,6 +238,7 @@ run_open(struct run *r, struct camera *c, char **cause)
 		po.camera = c->cc.name;
 	}
 	po.detect_timeout_ms = c->cc.detect_timeout_ms;
+	po.detect_threads = c->cc.detect_threads;
 	po.lookback = c->cc.lookback;
 	ret = pipeline_create(&po, &r->pipe, cause);
 	if (ret < 0)

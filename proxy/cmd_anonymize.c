@@ -49,6 +49,8 @@ usage(FILE *fp)
 "  --lookback N           also cover new faces in the N frames before (default 12)\n"
 "  --detect-timeout MS    detection deadline per frame; late frames are fully\n"
 "                         obscured (default 10000)\n"
+"  --detect-threads N     a frame's detector passes run on up to N threads,\n"
+"                         1..4 (default 2)\n"
 "Encoding:\n"
 "  --codec NAME           libx264 (default) or libx265\n"
 "  --preset P             encoder preset (default medium)\n"
@@ -110,7 +112,7 @@ cmd_anonymize(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_MODEL, O_MIN_FACE, O_THRESHOLD, O_TILES, O_HOLD,
 	    O_LOOKBACK, O_TIMEOUT, O_CODEC, O_PRESET, O_CRF, O_BITRATE,
-	    O_NO_AUDIO, O_JSON, O_KEY, O_CAMERA, O_SIDECAR };
+	    O_NO_AUDIO, O_JSON, O_KEY, O_CAMERA, O_SIDECAR, O_DETECT_THREADS };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "model", required_argument, NULL, O_MODEL },
@@ -120,6 +122,7 @@ cmd_anonymize(int argc, char **argv)
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "lookback", required_argument, NULL, O_LOOKBACK },
 		{ "detect-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "detect-threads", required_argument, NULL, O_DETECT_THREADS },
 		{ "codec", required_argument, NULL, O_CODEC },
 		{ "preset", required_argument, NULL, O_PRESET },
 		{ "crf", required_argument, NULL, O_CRF },
@@ -188,6 +191,11 @@ cmd_anonymize(int argc, char **argv)
 			break;
 		case O_LOOKBACK:
 			if (parse_int("--lookback", optarg, 0, 64, &o.lookback) < 0)
+				return 2;
+			break;
+		case O_DETECT_THREADS:
+			if (parse_int("--detect-threads", optarg, 1, PIPELINE_DETECT_THREADS,
+			    &o.detect_threads) < 0)
 				return 2;
 			break;
 		case O_TIMEOUT:

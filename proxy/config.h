@@ -26,6 +26,7 @@ struct config_camera {
 	float threshold;
 	float hold;
 	int detect_timeout_ms;
+	int detect_threads;	/* threads a frame's detector passes run on */
 	char *preset;
 	long long bitrate;	/* bits/s, 0 = constant quality */
 	int gop;		/* frames between keyframes */

@@ -200,6 +200,7 @@ camera_changed(const struct config_camera *a, const struct config_camera *b)
 	    a->mode != b->mode || a->transport != b->transport ||
 	    a->min_face != b->min_face || a->threshold != b->threshold ||
 	    a->hold != b->hold || a->detect_timeout_ms != b->detect_timeout_ms ||
+	    a->detect_threads != b->detect_threads ||
 	    strcmp(a->preset, b->preset) != 0 || a->bitrate != b->bitrate ||
 	    a->gop != b->gop || a->lookback != b->lookback || a->codec != b->codec ||
 	    (a->key == NULL) != (b->key == NULL) || (a->key && strcmp(a->key, b->key) != 0) ||

@@ -3,7 +3,12 @@
  *
  * Detection runs on its own thread so that it overlaps with decoding and
  * encoding: while the worker converts and scans frame n (holding its own
- * reference to it), the caller encodes frame n-1 and decodes frame n+1. Each job has a deadline; if the detector errors or is
+ * reference to it), the caller encodes frame n-1 and decodes frame n+1.
+ * The passes of one frame (coarse, tiles) are independent: the worker
+ * and detect_threads - 1 helpers, each with its own network and
+ * converter, take them in turn, and the candidates are put back in pass
+ * order, so the result does not depend on which thread ran what. Each
+ * job has a deadline; if the detector errors or is
  * late, the frame is obscured whole (fail closed) and later frames are
  * too until the detector is free again. A frame is never released before
  * its detection result, or its fail-closed fill, has been applied.
@@ -40,6 +45,7 @@
 #define MAX_BOXES 1024
 #define MAX_LOOKBACK 64
 #define MAX_HINTS DETECT_MAX_PASSES
+#define PASS_DETS 256		/* candidates kept per pass */
 
 /* Growth from YuNet's eyes-to-chin box to the whole head and hair. */
 #define HEAD_SIDE 0.25f
@@ -57,15 +63,41 @@ struct slot {
 	double deadline;	/* monotonic seconds */
 };
 
+/* What one detection thread converts and scans with. */
+struct scanner {
+	struct detect *det;	/* its own network (the worker's also plans) */
+	struct scale *sc;
+	uint8_t *bgr;		/* one pass's network input */
+	size_t bgr_size;
+};
+
+struct helper {
+	struct pipeline *p;
+	struct scanner s;
+	pthread_t thread;
+	int started;
+};
+
 struct pipeline {
 	struct pipeline_opts o;
-	struct detect *det;
+	struct detect *det;	/* == scan0.det */
 	struct tracker *tr;
 	struct obscure *obs;
 	struct seal *seal;	/* encrypt mode */
-	struct scale *sc;	/* worker only */
-	uint8_t *bgr;		/* worker only: one pass's network input */
-	size_t bgr_size;
+	struct scanner scan0;	/* the worker's */
+	struct helper help[PIPELINE_DETECT_THREADS - 1];
+	int nhelp;
+
+	/* The passes of the frame being scanned. pmu guards down to pquit. */
+	pthread_mutex_t pmu;
+	pthread_cond_t pass_cv, passdone_cv;
+	struct AVFrame *pframe;
+	struct detect_pass passes[DETECT_MAX_PASSES];
+	int npass, pnext, pdone;
+	int pret[DETECT_MAX_PASSES], pn[DETECT_MAX_PASSES];
+	struct det *pres;	/* DETECT_MAX_PASSES x PASS_DETS */
+	uint64_t pgen;
+	int pquit;
 
 	/* Detection worker. mu guards everything down to quit. */
 	pthread_t thread;
@@ -107,6 +139,7 @@ pipeline_defaults(struct pipeline_opts *o)
 	track_defaults(&o->track);
 	o->mode = OBSCURE_MASK;
 	o->detect_timeout_ms = 10000;
+	o->detect_threads = 2;
 	o->lookback = 12;
 	o->encode.codec = "libx264";
 	o->encode.preset = "medium";
@@ -114,42 +147,110 @@ pipeline_defaults(struct pipeline_opts *o)
 	o->seal_segment = 1.0;
 }
 
+/* Convert pass q of f to BGR and run the network on it. */
+static int
+scan_pass(struct scanner *s, struct AVFrame *f, const struct detect_pass *q,
+    struct det *out, int max, int *n)
+{
+	size_t need = (size_t)q->w * 3 * q->h;
+	int ret;
+
+	*n = 0;
+	if (need > s->bgr_size) {
+		uint8_t *nb = realloc(s->bgr, need);
+
+		if (nb == NULL)
+			return ERR_NOMEM;
+		s->bgr = nb;
+		s->bgr_size = need;
+	}
+	ret = scale_region_to_bgr(s->sc, f, q->src.x, q->src.y, q->src.w, q->src.h,
+	    q->w, q->h, s->bgr, q->w * 3);
+	if (ret < 0)
+		return ret;
+	return detect_pass_run(s->det, q, s->bgr, q->w * 3, out, max, n);
+}
+
 /*
- * Detect faces in f: plan the passes, convert each region to BGR, run
- * the network on it, filter and merge. Runs on the worker thread.
+ * Take and run passes of the current frame until none is left. Called
+ * with pmu held; returns with it held.
+ */
+static void
+take_passes(struct pipeline *p, struct scanner *s)
+{
+	while (p->pnext < p->npass) {
+		int i = p->pnext++, n = 0, ret;
+
+		pthread_mutex_unlock(&p->pmu);
+		ret = scan_pass(s, p->pframe, &p->passes[i], p->pres + (size_t)i * PASS_DETS,
+		    PASS_DETS, &n);
+		pthread_mutex_lock(&p->pmu);
+		p->pret[i] = ret;
+		p->pn[i] = ret < 0 ? 0 : n;
+		if (++p->pdone == p->npass)
+			pthread_cond_signal(&p->passdone_cv);
+	}
+}
+
+static void *
+helper_main(void *arg)
+{
+	struct helper *h = arg;
+	struct pipeline *p = h->p;
+	uint64_t gen = 0;
+
+	pthread_mutex_lock(&p->pmu);
+	for (;;) {
+		while (p->pgen == gen && !p->pquit)
+			pthread_cond_wait(&p->pass_cv, &p->pmu);
+		if (p->pquit)
+			break;
+		gen = p->pgen;
+		take_passes(p, &h->s);
+	}
+	pthread_mutex_unlock(&p->pmu);
+	return NULL;
+}
+
+/*
+ * Detect faces in f: plan the passes, scan them on the worker and the
+ * helpers, then filter and merge the candidates in pass order. Runs on
+ * the worker thread.
  */
 static int
 detect_frame(struct pipeline *p, struct AVFrame *f, int tiles,
     const struct box *hints, int nhints, struct det *out, int *n)
 {
-	struct detect_pass passes[DETECT_MAX_PASSES];
 	struct image img;
-	int np, ret;
+	int np, ret = 0;
 
 	*n = 0;
 	codecs_frame_image(f, &img);
 	np = detect_plan(p->det, img.width, img.height, &img, tiles, hints, nhints,
-	    passes);
+	    p->passes);
+	pthread_mutex_lock(&p->pmu);
+	p->pframe = f;
+	p->npass = np;
+	p->pnext = p->pdone = 0;
+	p->pgen++;
+	if (p->nhelp > 0 && np > 1)
+		pthread_cond_broadcast(&p->pass_cv);
+	take_passes(p, &p->scan0);
+	while (p->pdone < p->npass)
+		pthread_cond_wait(&p->passdone_cv, &p->pmu);
+	p->pframe = NULL;
+	pthread_mutex_unlock(&p->pmu);
 	for (int i = 0; i < np; i++) {
-		size_t need = (size_t)passes[i].w * 3 * passes[i].h;
+		int k = p->pn[i] < MAX_DETS - *n ? p->pn[i] : MAX_DETS - *n;
 
-		if (need > p->bgr_size) {
-			uint8_t *nb = realloc(p->bgr, need);
-
-			if (nb == NULL)
-				return ERR_NOMEM;
-			p->bgr = nb;
-			p->bgr_size = need;
-		}
-		ret = scale_region_to_bgr(p->sc, f, passes[i].src.x, passes[i].src.y,
-		    passes[i].src.w, passes[i].src.h, passes[i].w, passes[i].h,
-		    p->bgr, passes[i].w * 3);
-		if (ret < 0)
-			return ret;
-		ret = detect_pass_run(p->det, &passes[i], p->bgr, passes[i].w * 3,
-		    out, MAX_DETS, n);
-		if (ret < 0)
-			return ret;
+		if (p->pret[i] < 0 && ret == 0)
+			ret = p->pret[i];
+		memcpy(out + *n, p->pres + (size_t)i * PASS_DETS, (size_t)k * sizeof *out);
+		*n += k;
+	}
+	if (ret < 0) {
+		*n = 0;
+		return ret;
 	}
 	*n = detect_finish(p->det, img.width, img.height, out, *n);
 	return 0;
@@ -229,6 +330,9 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 	pthread_cond_init(&p->done_cv, &ca);
 	pthread_cond_init(&p->job_cv, NULL);
 	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&p->pmu, NULL);
+	pthread_cond_init(&p->pass_cv, NULL);
+	pthread_cond_init(&p->passdone_cv, NULL);
 
 	if (o->unseal != NULL) {
 		/* Restoring: no detector, no look-back, frames pass straight. */
@@ -241,9 +345,40 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 		*out = p;
 		return 0;
 	}
-	ret = detect_create(&o->detect, &p->det, cause);
+	if (o->detect_threads < 1 || o->detect_threads > PIPELINE_DETECT_THREADS) {
+		err_cause(cause, "detect_threads must be 1..%d", PIPELINE_DETECT_THREADS);
+		ret = ERR_INVAL;
+		goto fail;
+	}
+	ret = detect_create(&o->detect, &p->scan0.det, cause);
 	if (ret < 0)
 		goto fail;
+	p->det = p->scan0.det;
+	p->scan0.sc = scale_create();
+	p->pres = malloc((size_t)DETECT_MAX_PASSES * PASS_DETS * sizeof *p->pres);
+	if (p->scan0.sc == NULL || p->pres == NULL) {
+		ret = ERR_NOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < o->detect_threads - 1; i++) {
+		struct helper *h = &p->help[i];
+
+		h->p = p;
+		p->nhelp++;
+		ret = detect_create(&o->detect, &h->s.det, cause);
+		if (ret < 0)
+			goto fail;
+		h->s.sc = scale_create();
+		if (h->s.sc == NULL) {
+			ret = ERR_NOMEM;
+			goto fail;
+		}
+		if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
+			ret = ERR_NOMEM;
+			goto fail;
+		}
+		h->started = 1;
+	}
 	if (o->seal_key != NULL) {
 		if (o->mode != OBSCURE_MASK) {
 			err_cause(cause, "encrypt mode hides faces with the mask");
@@ -257,9 +392,8 @@ pipeline_create(const struct pipeline_opts *o, struct pipeline **out, char **cau
 	}
 	p->tr = track_create(&o->track);
 	p->obs = obscure_create(o->mode);
-	p->sc = scale_create();
 	p->job_frame = codecs_frame_alloc();
-	if (p->tr == NULL || p->obs == NULL || p->sc == NULL || p->job_frame == NULL) {
+	if (p->tr == NULL || p->obs == NULL || p->job_frame == NULL) {
 		ret = ERR_NOMEM;
 		goto fail;
 	}
@@ -300,16 +434,34 @@ pipeline_free(struct pipeline **pp)
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->thread, NULL);
 	}
+	pthread_mutex_lock(&p->pmu);
+	p->pquit = 1;
+	pthread_cond_broadcast(&p->pass_cv);
+	pthread_mutex_unlock(&p->pmu);
+	for (int i = 0; i < p->nhelp; i++) {
+		struct helper *h = &p->help[i];
+
+		if (h->started)
+			pthread_join(h->thread, NULL);
+		detect_free(&h->s.det);
+		scale_free(&h->s.sc);
+		free(h->s.bgr);
+	}
 	slot_clear(&p->cur);
 	for (int i = 0; i < p->nline; i++)
 		slot_clear(&p->line[i]);
-	detect_free(&p->det);
+	detect_free(&p->scan0.det);
+	p->det = NULL;
 	track_free(&p->tr);
 	obscure_free(&p->obs);
 	seal_free(&p->seal);
-	scale_free(&p->sc);
+	scale_free(&p->scan0.sc);
+	free(p->scan0.bgr);
+	free(p->pres);
 	codecs_frame_free(&p->job_frame);
-	free(p->bgr);
+	pthread_cond_destroy(&p->pass_cv);
+	pthread_cond_destroy(&p->passdone_cv);
+	pthread_mutex_destroy(&p->pmu);
 	pthread_cond_destroy(&p->job_cv);
 	pthread_cond_destroy(&p->done_cv);
 	pthread_mutex_destroy(&p->mu);

@@ -46,11 +46,16 @@ struct pipeline_unseal {
 	void *opaque;
 };
 
+#define PIPELINE_DETECT_THREADS 4
+
 struct pipeline_opts {
 	struct detect_opts detect;
 	struct track_opts track;
 	enum obscure_mode mode;
 	int detect_timeout_ms;	/* per frame; late = frame fully obscured */
+	int detect_threads;	/* a frame's detector passes run on up to this
+				   many threads, 1..PIPELINE_DETECT_THREADS
+				   (default 2) */
 	int lookback;		/* frames held back so new faces are also
 				   hidden in the frames just before them */
 	struct encode_opts encode;

@@ -200,6 +200,7 @@ test_reference(void **state)
 		assert_float_equal(r->threshold, one->cameras[0].threshold, 1e-6);
 		assert_float_equal(r->hold, one->cameras[0].hold, 1e-6);
 		assert_int_equal(r->detect_timeout_ms, one->cameras[0].detect_timeout_ms);
+		assert_int_equal(r->detect_threads, one->cameras[0].detect_threads);
 		assert_string_equal(r->preset, one->cameras[0].preset);
 		assert_int_equal(r->bitrate, one->cameras[0].bitrate);
 		assert_int_equal(r->gop, one->cameras[0].gop);
