@@ -23,7 +23,9 @@
 # Environment: SHARED (../shared), BENCH_LAT_SECONDS (30), BENCH_LAT_RES
 # (1080p25 or 720p25),
 # BENCH_CAP_SECONDS (30), BENCH_CAP_MAX (6), BENCH_PRESET (x264 preset of
-# the capacity cameras: veryfast, the default), BENCH_RSS_SECONDS (600).
+# the capacity cameras: veryfast, the default), BENCH_CAP_RES ("1080p25
+# 720p25"), BENCH_CAP_OPTS (more camera options, e.g. "min_face: 24,
+# detect_threads: 1"), BENCH_RSS_SECONDS (600).
 set -uo pipefail
 BUILD=${1:-build}
 shift || true
@@ -116,15 +118,18 @@ print('added by camveil, end to end: p50 %.1f ms, p99 %.1f ms' % (b['p50_ms']-a[
 
 capacity() {
 	local secs=${BENCH_CAP_SECONDS:-30}
-	for res in 1080p25 720p25; do
-		echo "== capacity, $res file cameras, preset ${BENCH_PRESET:-veryfast}, $secs s each step"
+	local extra=""
+	[ -n "${BENCH_CAP_OPTS:-}" ] && extra=$(echo "$BENCH_CAP_OPTS" | tr ',' '\n' | sed 's/^ */    /')
+	for res in ${BENCH_CAP_RES:-1080p25 720p25}; do
+		echo "== capacity, $res file cameras, preset ${BENCH_PRESET:-veryfast}${BENCH_CAP_OPTS:+, $BENCH_CAP_OPTS}, $secs s each step"
 		for n in $(seq 1 "${BENCH_CAP_MAX:-6}"); do
 			local cams=""
 			for i in $(seq "$n"); do
 				cams+="  - name: c$i
     source: \"$T/$res.mp4\"
     preset: ${BENCH_PRESET:-veryfast}
-"
+${extra:+$extra
+}"
 			done
 			start_proxy "$cams"
 			wait_streaming || { echo "bench: cameras did not start"; stop_proxy; return 1; }
