@@ -49,6 +49,9 @@ static const struct option options[] = {
 	  "also accept Basic authentication (the password crosses the network)" },
 	{ "rtsp", "session_timeout", T_INT, G(rtsp_session_timeout), "60", 5, 3600, NULL, 0,
 	  "seconds a reader's session lives without a request or RTCP report" },
+	{ "rtsp", "describe_wait", T_FLOAT, G(rtsp_describe_wait), "5", 0, 60, NULL, 0,
+	  "seconds a DESCRIBE for a camera that has no stream yet waits for it "
+	  "before 503; 0 answers 503 at once" },
 	{ "http", "listen", T_LISTEN, G(http_listen), "127.0.0.1:8080", 0, 0, NULL, 0,
 	  "address:port of /healthz, /metrics, /api/v1/cameras" },
 	{ "detect", "model", T_STRING, G(model), NULL, 0, 0, NULL, 0,

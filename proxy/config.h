@@ -55,6 +55,7 @@ struct config {
 	char *rtsp_realm;
 	int rtsp_basic;		/* also accept Basic authentication */
 	int rtsp_session_timeout; /* seconds without a keep-alive */
+	float rtsp_describe_wait; /* seconds a DESCRIBE waits for a camera */
 	struct config_user *users;	/* empty: no authentication */
 	int nusers;
 	char *model;		/* NULL: search path */

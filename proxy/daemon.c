@@ -78,6 +78,7 @@ build_auth(const struct config *cfg, const struct auth *old, struct auth **out,
 static int
 start_camera(struct daemon *d, struct cam *c, char **cause)
 {
+	rtsp_server_set_enabled(d->rtsp, c->cc.name, c->cc.enabled);
 	if (!c->cc.enabled)
 		return 0;
 	return camera_start(&c->cc, d->o.model, c->media, &c->camera, cause);
@@ -235,6 +236,10 @@ reload(struct daemon *d)
 	if (strcmp(nc->rtsp_listen, d->cfg->rtsp_listen) != 0 ||
 	    strcmp(nc->http_listen, d->cfg->http_listen) != 0)
 		log_warn("reload: a new listen address takes effect at restart");
+	if (nc->rtsp_session_timeout != d->cfg->rtsp_session_timeout ||
+	    nc->rtsp_describe_wait != d->cfg->rtsp_describe_wait)
+		log_warn("reload: rtsp.session_timeout and rtsp.describe_wait take "
+		    "effect at restart");
 	cams = calloc((size_t)nc->ncameras + 1, sizeof *cams);
 	if (cams == NULL) {
 		auth_free(&na);
@@ -368,6 +373,7 @@ daemon_run(const struct daemon_opts *o, struct config *cfg)
 	}
 	ro.listen = cfg->rtsp_listen;
 	ro.session_timeout = cfg->rtsp_session_timeout;
+	ro.describe_wait = cfg->rtsp_describe_wait;
 	ret = build_auth(cfg, NULL, &d.auth, &cause);
 	if (ret == 0)
 		ret = rtsp_server_create(d.base, &ro, &d.rtsp, &cause);

@@ -6,7 +6,7 @@
  * the camera is reconnecting) is parked rather than refused: recorders
  * (ffmpeg, VLC, most NVRs) give up on a 503 instead of retrying. The
  * connection keeps the request; the mount's first access unit once the
- * camera streams answers it, or a timer answers 503 after DESCRIBE_WAIT.
+ * camera streams answers it, or a timer answers 503 after describe_wait.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -54,7 +54,6 @@
 #define STALL_DROP	10.0		/* seconds of skipping before a reader is dropped */
 #define SR_INTERVAL	5.0		/* seconds between RTCP sender reports */
 #define IDLE_TIMEOUT	60.0		/* a connection with no session */
-#define DESCRIBE_WAIT	5.0		/* seconds a DESCRIBE waits for its camera */
 #define UDP_PORT_MIN	20000
 #define UDP_PORT_MAX	60000
 
@@ -97,7 +96,7 @@ struct conn {
 	 * request from the client ends the wait first). */
 	struct rtsp_req *parked;	/* copy, header pointers cleared */
 	struct mount *park_mount;
-	struct event *park_timer;	/* DESCRIBE_WAIT */
+	struct event *park_timer;	/* describe_wait */
 	double park_since;
 	TAILQ_ENTRY(conn) park_link;	/* in park_mount->parked */
 };
@@ -109,6 +108,7 @@ struct mount {
 	char **users;
 	TAILQ_HEAD(, session) sessions;
 	TAILQ_HEAD(, conn) parked;	/* DESCRIBEs waiting for the stream */
+	int disabled;			/* the camera is not pulled */
 	uint64_t au_gen;		/* units fanned out so far */
 	struct rtsp_mount_stats st;
 };
@@ -120,6 +120,7 @@ struct rtsp_server {
 	struct auth *auth;
 	int port;
 	int session_timeout;
+	double describe_wait;
 	int draining;
 	TAILQ_HEAD(, conn) conns;
 	int nconns;
@@ -573,14 +574,20 @@ on_park_timeout(evutil_socket_t fd, short what, void *arg)
 	unpark(arg, 200);
 }
 
-/* Keep r until m's camera streams, DESCRIBE_WAIT at most. */
+/* Keep r until m's camera streams, describe_wait at most. */
 static void
 park(struct conn *c, const struct rtsp_req *r, struct mount *m)
 {
-	struct timeval tv = { (time_t)DESCRIBE_WAIT,
-	    (suseconds_t)((DESCRIBE_WAIT - (int)DESCRIBE_WAIT) * 1e6) };
+	double wait = c->srv->describe_wait;
+	struct timeval tv = { (time_t)wait, (suseconds_t)((wait - (int)wait) * 1e6) };
 
 	assert(c->parked == NULL);
+	if (m->disabled || wait <= 0) {
+		log_info("rtsp %s: DESCRIBE %s: 503, the camera %s", c->peer,
+		    media_name(m->media), m->disabled ? "is disabled" : "has no stream yet");
+		reply(c, r, 503, "Retry-After: 2\r\n", NULL);
+		return;
+	}
 	c->parked = malloc(sizeof *c->parked);
 	c->park_timer = evtimer_new(c->srv->base, on_park_timeout, c);
 	if (c->parked == NULL || c->park_timer == NULL ||
@@ -601,7 +608,7 @@ park(struct conn *c, const struct rtsp_req *r, struct mount *m)
 	c->park_since = clock_mono();
 	TAILQ_INSERT_TAIL(&m->parked, c, park_link);
 	log_debug("rtsp %s: DESCRIBE %s: the camera has no stream yet: waiting up to "
-	    "%.0f s", c->peer, media_name(m->media), DESCRIBE_WAIT);
+	    "%.1f s", c->peer, media_name(m->media), wait);
 }
 
 static void
@@ -1057,6 +1064,7 @@ rtsp_server_create(struct event_base *base, const struct rtsp_opts *o,
 		return ERR_NOMEM;
 	s->base = base;
 	s->session_timeout = o->session_timeout > 0 ? o->session_timeout : 60;
+	s->describe_wait = o->describe_wait;
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->mounts);
 	s->listener = evconnlistener_new_bind(base, on_accept, s,
@@ -1144,6 +1152,19 @@ rtsp_server_set_users(struct rtsp_server *s, const char *name, char *const *user
 		return ERR_INVAL;
 	free_users(m->users);
 	m->users = copy_users(users);
+	return 0;
+}
+
+int
+rtsp_server_set_enabled(struct rtsp_server *s, const char *name, int enabled)
+{
+	struct mount *m = find_mount(s, name, strlen(name));
+
+	if (m == NULL)
+		return ERR_INVAL;
+	m->disabled = !enabled;
+	if (m->disabled)
+		unpark_mount(m, 503);
 	return 0;
 }
 

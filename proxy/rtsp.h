@@ -22,6 +22,8 @@ struct rtsp_server;
 struct rtsp_opts {
 	const char *listen;		/* "host:port" */
 	int session_timeout;		/* seconds */
+	double describe_wait;		/* seconds a DESCRIBE waits for a camera
+					   that has no stream yet; 0: 503 at once */
 };
 
 struct rtsp_mount_stats {
@@ -49,6 +51,11 @@ void rtsp_server_set_auth(struct rtsp_server *s, struct auth *a);
 int rtsp_server_mount(struct rtsp_server *s, struct media *m, char *const *users);
 /* Change who may read a mount (sessions already open are kept). */
 int rtsp_server_set_users(struct rtsp_server *s, const char *name, char *const *users);
+/*
+ * A disabled mount's camera is not pulled: a DESCRIBE gets 503 at once
+ * instead of waiting for a stream that will not come. Mounts start enabled.
+ */
+int rtsp_server_set_enabled(struct rtsp_server *s, const char *name, int enabled);
 /* Remove a mount; its readers are sent RTCP BYE and closed. */
 void rtsp_server_unmount(struct rtsp_server *s, const char *name);
 int rtsp_server_stats(struct rtsp_server *s, const char *name, struct rtsp_mount_stats *st);

@@ -96,6 +96,9 @@ cameras:
     source: "http://127.0.0.1:1/never.mjpg"
   - name: never
     source: "http://127.0.0.1:1/never.mjpg"
+  - name: off
+    source: "http://127.0.0.1:1/never.mjpg"
+    enabled: false
 YML
 
 # ---- the camera, and a control: faces are visible in what it serves ----
@@ -116,6 +119,7 @@ REC_MAIN=$!
 describe never never
 describe teardown never --then teardown --after 1
 describe gaveup never --then close --after 0.5
+describe off off
 
 # The late camera: a recorder asks for it while nothing serves it yet (it
 # is in backoff, two attempts failed); the server comes up then, and the
@@ -179,6 +183,9 @@ check "never: TEARDOWN during the wait ends it: 503 then 454, at once (${r:-none
 	bash -c "set -- $r $r2; [ \"\$1\" = 503 ] && [ \"\$3\" = 454 ] && awk -v t=\"\$2\" 'BEGIN{exit !(t < 2)}'"
 check "never: a client that leaves while waiting: the proxy carries on (no answer sent, still up)" \
 	bash -c "grep -q '^gave up' '$T/gaveup.out' && ! grep -q '^[0-9]' '$T/gaveup.out' && kill -0 $PROXY"
+r=$(status_at "$T/off.out" 1)
+check "disabled camera: DESCRIBE answered 503 at once, no wait (${r:-none})" \
+	bash -c "set -- $r; [ \"\$1\" = 503 ] && awk -v t=\"\$2\" 'BEGIN{exit !(t < 1)}'"
 
 # ---- the camera killed and restarted under a reader ----
 record fault cam 12
@@ -247,4 +254,26 @@ if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/proxy.log"; then
 else
 	ok "proxy: no sanitizer report"
 fi
+
+# ---- rtsp.describe_wait: a shorter wait, and none ----
+for w in 1.5 0; do
+	cat >"$T/wait.yml" <<YML
+rtsp: { listen: "127.0.0.1:$RTSP_PORT", describe_wait: $w }
+http: { listen: "127.0.0.1:$HTTP_PORT" }
+cameras:
+  - name: never
+    source: "http://127.0.0.1:1/never.mjpg"
+YML
+	"$CAMVEIL" proxy -c "$T/wait.yml" >"$T/wait.out" 2>"$T/wait.log" &
+	PROXY=$!
+	pids+=("$PROXY")
+	for _ in $(seq 100); do grep -qs "$RTSP/never" "$T/wait.out" && break; sleep 0.1; done
+	describe wait$w never
+	for _ in $(seq 60); do grep -qs '^[0-9]' "$T/wait$w.out" && break; sleep 0.1; done
+	r=$(status_at "$T/wait$w.out" 1)
+	lo=$(awk -v w="$w" 'BEGIN{print w - 0.2}'); hi=$(awk -v w="$w" 'BEGIN{print w + 1.2}')
+	check "describe_wait: $w: 503 after ${w} s (${r:-none})" \
+		bash -c "set -- $r; [ \"\$1\" = 503 ] && awk -v t=\"\$2\" 'BEGIN{exit !(t >= $lo && t <= $hi)}'"
+	kill -TERM "$PROXY"; wait "$PROXY"
+done
 echo "# mjpeg: $(($(date +%s) - start)) s"
