@@ -21,7 +21,7 @@
 #           every 10 s.
 #
 # Environment: SHARED (../shared), BENCH_LAT_SECONDS (30), BENCH_LAT_RES
-# (1080p25 or 720p25),
+# (1080p25 or 720p25), BENCH_LAT_OPTS (camera options, as BENCH_CAP_OPTS),
 # BENCH_CAP_SECONDS (30), BENCH_CAP_MAX (6), BENCH_PRESET (x264 preset of
 # the capacity cameras: veryfast, the default), BENCH_CAP_RES ("1080p25
 # 720p25"), BENCH_CAP_OPTS (more camera options, e.g. "min_face: 24,
@@ -94,13 +94,16 @@ latency() {
 		--die-with-parent >"$T/cam.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do grep -q READY "$T/cam.log" && break; sleep 0.1; done
+	local extra=""
+	[ -n "${BENCH_LAT_OPTS:-}" ] && extra=$(echo "$BENCH_LAT_OPTS" | tr ',' '\n' | sed 's/^ */    /')
 	start_proxy "  - name: cam
     source: \"rtsp://127.0.0.1:$cp/stream\"
     transport: tcp
-"
+${extra:+$extra
+}"
 	wait_streaming || { echo "bench: camera did not stream"; cat "$T/proxy.log"; return 1; }
 	sleep 3
-	echo "== latency, ${BENCH_LAT_RES:-1080p25}, ${BENCH_LAT_SECONDS:-30} s, camveil defaults (the camera runs on the same 2 cores)"
+	echo "== latency, ${BENCH_LAT_RES:-1080p25}, ${BENCH_LAT_SECONDS:-30} s, camveil defaults${BENCH_LAT_OPTS:+ but $BENCH_LAT_OPTS} (the camera runs on the same 2 cores)"
 	python3 "$TOOLS/rtsp-client.py" latency "rtsp://127.0.0.1:$cp/stream" "${BENCH_LAT_SECONDS:-30}" >"$T/direct.json" &
 	local d=$!
 	python3 "$TOOLS/rtsp-client.py" latency "rtsp://$RTSP/cam" "${BENCH_LAT_SECONDS:-30}" >"$T/proxied.json"
@@ -112,6 +115,8 @@ a=json.load(open('$T/direct.json')); b=json.load(open('$T/proxied.json'))
 print('added by camveil, end to end: p50 %.1f ms, p99 %.1f ms' % (b['p50_ms']-a['p50_ms'], b['p99_ms']-a['p99_ms']))"
 	echo "inside camveil (arrival -> sent): $(hist camveil_added_latency_seconds cam)"
 	echo "detector per frame:               $(hist camveil_detect_seconds cam)"
+	api added_latency_ms_avg | sed 's/^cam /inside camveil, mean ms:          /'
+	api detect_ms_avg | sed 's/^cam /detector, mean ms per frame:      /'
 	api fail_closed | sed 's/^/fail-closed frames: /'
 	stop_proxy
 }
