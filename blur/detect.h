@@ -48,8 +48,9 @@ struct detect_pass {
 /* Work counters of the fine pass, since detect_create. */
 struct detect_stats {
 	uint64_t plans;		/* detect_plan calls with fine tiles */
-	uint64_t tiles_due;	/* rotation tiles asked for */
-	uint64_t tiles_run;	/* of those, planned (the rest were unchanged) */
+	uint64_t tiles_run;	/* rotation tiles planned */
+	uint64_t tiles_unchanged;	/* rotation tiles asked for but passed
+					   over: no tile left had changed */
 	uint64_t hint_tiles;	/* tiles planned for tracked small faces */
 };
 

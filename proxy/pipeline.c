@@ -827,7 +827,7 @@ pipeline_get_stats(struct pipeline *p, struct pipeline_stats *s)
 	s->faces = p->tr != NULL ? track_total(p->tr) : 0;
 	pthread_mutex_lock(&p->mu);
 	s->fine_passes = (int64_t)(p->dst.tiles_run + p->dst.hint_tiles);
-	s->tiles_unchanged = (int64_t)(p->dst.tiles_due - p->dst.tiles_run);
+	s->tiles_unchanged = (int64_t)p->dst.tiles_unchanged;
 	pthread_mutex_unlock(&p->mu);
 }
 
