@@ -38,6 +38,30 @@ pts_list() {
 	ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$1" |
 		grep -o "^[0-9.-]*" | grep .  # side-data sections add empty fields
 }
+# duration FILE: container duration, seconds.
+duration() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null; }
+# near A B TOL: |A - B| <= TOL (A not empty).
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; exit !(a != "" && d <= t && -d <= t) }'; }
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# field CAMERA KEY: one value from the proxy's /api/v1/cameras at $API.
+field() {
+	curl -s "$API/api/v1/cameras" | python3 -c "import json,sys
+for c in json.load(sys.stdin)['cameras']:
+    if c['name']=='$1': print(c['$2'])" 2>/dev/null
+}
+# wait_state CAMERA STATE SECONDS: until the proxy reports CAMERA in STATE.
+wait_state() {
+	for _ in $(seq $(($3 * 10))); do [ "$(field "$1" state)" = "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+# out_faces FILE: faces $FACECHECK still finds in FILE. It is a measuring
+# tool (OpenCV's allocations look leaked to LSan, whose report at exit
+# would swallow the JSON): no leak check for it.
+out_faces() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$FACECHECK" "$1" "$1" 2>/dev/null |
+		python3 -c 'import json,sys;print(json.load(sys.stdin)["out_faces"])'
+}
 # json_field FILE KEY: a number from a JSON line (camveil's --json summaries).
 json_field() {
 	sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"

@@ -18,7 +18,6 @@ need "$CLIP" "mjpeg: sample clip" || exit 0
 command -v ffmpeg >/dev/null || { skip "mjpeg" "ffmpeg missing (make deps)"; exit 0; }
 [ -x "$FACECHECK" ] || { not_ok "mjpeg: $FACECHECK is built (make unit)"; exit 1; }
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
@@ -36,18 +35,7 @@ mjpeg_camera() {
 	for _ in $(seq 50); do grep -qs LISTEN "$T/$1.log" && return 0; sleep 0.1; done
 	return 1
 }
-# field CAMERA KEY: one value from /api/v1/cameras.
-field() {
-	curl -s "$API/api/v1/cameras" | python3 -c "import json,sys
-for c in json.load(sys.stdin)['cameras']:
-    if c['name']=='$1': print(c['$2'])" 2>/dev/null
-}
-wait_state() {	# wait_state CAMERA STATE SECONDS
-	for _ in $(seq $(($3 * 10))); do [ "$(field "$1" state)" = "$2" ] && return 0; sleep 0.1; done
-	return 1
-}
 metric() { curl -s "$API/metrics" | awk -v k="$1{camera=\"$2\"}" '$1==k{print $2}'; }
-duration() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null; }
 # Frames are timed by their arrival: when the camera sends two frames close
 # together (ffmpeg's server does at each loop of the clip), they fall in the
 # same tick of ffmpeg's default null-encoder time base (1/frame rate) and it
@@ -60,11 +48,7 @@ decodes() {
 	echo "$e" | sed 's/^/# /'
 	return 1
 }
-near() { awk -v d="$1" -v w="$2" -v t="$3" 'BEGIN{exit !(d != "" && d >= w - t && d <= w + t)}'; }
 between() { awk -v d="$1" -v lo="$2" -v hi="$3" 'BEGIN{exit !(d != "" && d >= lo && d <= hi)}'; }
-# facecheck is a measuring tool (OpenCV's allocations look leaked to LSan,
-# whose report at exit would swallow the JSON): no leak check for it.
-out_faces() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$FACECHECK" "$1" "$1" 2>/dev/null | python3 -c 'import json,sys;print(json.load(sys.stdin)["out_faces"])'; }
 record() {	# record NAME CAMERA SECONDS: ffmpeg over TCP, in the background
 	bash "$TOOLS/record.sh" ffmpeg-tcp "$RTSP/$2" "$T/$1.mkv" "$3" >"$T/$1.log" 2>&1 &
 }

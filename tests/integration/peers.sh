@@ -53,9 +53,6 @@ stream_info() {
 	timeout 20 ffprobe -v error "$@" -select_streams v:0 \
 		-show_entries stream=codec_name,width,height,r_frame_rate -of csv=p=0 "$url"
 }
-duration() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
-# near A B TOL: |A - B| <= TOL
-near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; exit !(a != "" && d <= t && -d <= t) }'; }
 # increasing FILE: frame timestamps strictly increase. ffmpeg's RTSP client
 # leaves the first packet without a timestamp (its muxer then gives it the
 # second one's), with any server: the first frame is not compared.

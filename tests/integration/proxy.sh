@@ -11,7 +11,6 @@ CLIP="$CLIPS/head-pose-face-detection-female-and-male.mp4"
 need "$CLIP" "proxy: sample clip" || exit 0
 command -v gst-launch-1.0 >/dev/null || { skip "proxy" "GStreamer missing (make deps)"; exit 0; }
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
@@ -29,17 +28,6 @@ start_camera() {
 	for _ in $(seq 100); do grep -q READY "$T/camera.log" && return 0; sleep 0.1; done
 	return 1
 }
-# field CAMERA KEY: one value from /api/v1/cameras.
-field() {
-	curl -s "$API/api/v1/cameras" | python3 -c "import json,sys
-for c in json.load(sys.stdin)['cameras']:
-    if c['name']=='$1': print(c['$2'])" 2>/dev/null
-}
-wait_state() {	# wait_state CAMERA STATE SECONDS
-	for _ in $(seq $(($3 * 10))); do [ "$(field "$1" state)" = "$2" ] && return 0; sleep 0.1; done
-	return 1
-}
-duration() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null; }
 # Decoder errors only: GStreamer's jitter buffer squeezes the timestamps of
 # the cached GOP a new reader gets in a burst, which ffmpeg's null muxer
 # reports as non-monotonic dts; the pictures themselves are intact.
@@ -47,10 +35,6 @@ decodes() {
 	[ -s "$1" ] && [ -z "$(ffmpeg -v error -i "$1" -f null - 2>&1 |
 		grep -v 'non monotonically increasing dts' | grep -v 'Last message repeated' | head -3)" ]
 }
-near() { awk -v d="$1" -v w="$2" -v t="$3" 'BEGIN{exit !(d != "" && d >= w - t && d <= w + t)}'; }
-# facecheck is a measuring tool (OpenCV's allocations look leaked to LSan,
-# whose report at exit would swallow the JSON): no leak check for it.
-out_faces() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$FACECHECK" "$1" "$1" 2>/dev/null | python3 -c 'import json,sys;print(json.load(sys.stdin)["out_faces"])'; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 
 # ---- config check (-n) ----
