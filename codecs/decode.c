@@ -5,6 +5,7 @@
  * present and strictly increasing (raw Annex-B streams carry none).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -28,20 +29,20 @@ struct decode {
 	AVFrame *tmp;
 };
 
-int
-decode_open(const AVStream *st, const struct decode_opts *opts,
-    struct decode **out, char **cause)
+/* A decoder for par, whose timestamps count in tb, at nominal rate fr. */
+static int
+open_par(const AVCodecParameters *par, AVRational tb, AVRational fr,
+    const struct decode_opts *opts, struct decode **out, char **cause)
 {
 	const AVCodec *codec;
 	struct decode *d;
-	AVRational fr;
 	int ret;
 
 	*out = NULL;
-	codec = avcodec_find_decoder(st->codecpar->codec_id);
+	codec = avcodec_find_decoder(par->codec_id);
 	if (codec == NULL) {
 		err_cause(cause, "no decoder for video codec '%s'",
-		    avcodec_get_name(st->codecpar->codec_id));
+		    avcodec_get_name(par->codec_id));
 		return ERR_UNSUPPORTED;
 	}
 	d = calloc(1, sizeof *d);
@@ -53,10 +54,10 @@ decode_open(const AVStream *st, const struct decode_opts *opts,
 		ret = AVERROR(ENOMEM);
 		goto fail;
 	}
-	ret = avcodec_parameters_to_context(d->ctx, st->codecpar);
+	ret = avcodec_parameters_to_context(d->ctx, par);
 	if (ret < 0)
 		goto fail;
-	d->ctx->pkt_timebase = st->time_base;
+	d->ctx->pkt_timebase = tb;
 	d->ctx->thread_count = opts ? opts->threads : 0;
 	d->keep_sei = opts && opts->keep_sei;
 	if (opts && opts->low_delay) {
@@ -69,8 +70,7 @@ decode_open(const AVStream *st, const struct decode_opts *opts,
 		    codecs_strerror(ret));
 		goto fail;
 	}
-	d->tb = st->time_base;
-	fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
+	d->tb = tb;
 	if (fr.num <= 0 || fr.den <= 0)
 		fr = (AVRational){ 25, 1 };
 	d->frame_dur = av_rescale_q(1, av_inv_q(fr), d->tb);
@@ -83,6 +83,50 @@ fail:
 	av_frame_free(&d->tmp);
 	free(d);
 	return codecs_err(ret);
+}
+
+int
+decode_open(const AVStream *st, const struct decode_opts *opts,
+    struct decode **out, char **cause)
+{
+	AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
+
+	return open_par(st->codecpar, st->time_base, fr, opts, out, cause);
+}
+
+int
+decode_open_rtp(int hevc, const uint8_t *extradata, size_t size, double fps,
+    const struct decode_opts *opts, struct decode **out, char **cause)
+{
+	AVCodecParameters *par = avcodec_parameters_alloc();
+	int ret;
+
+	*out = NULL;
+	if (par == NULL)
+		return ERR_NOMEM;
+	par->codec_type = AVMEDIA_TYPE_VIDEO;
+	par->codec_id = hevc ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264;
+	if (size > 0) {
+		par->extradata = av_mallocz(size + AV_INPUT_BUFFER_PADDING_SIZE);
+		if (par->extradata == NULL) {
+			avcodec_parameters_free(&par);
+			return ERR_NOMEM;
+		}
+		memcpy(par->extradata, extradata, size);
+		par->extradata_size = (int)size;
+	}
+	ret = open_par(par, (AVRational){ 1, 90000 },
+	    fps > 0 ? av_d2q(fps, 100000) : (AVRational){ 0, 1 }, opts, out, cause);
+	avcodec_parameters_free(&par);
+	return ret;
+}
+
+double
+decode_fps(const struct decode *d)
+{
+	AVRational fr = d->ctx->framerate;
+
+	return fr.num > 0 && fr.den > 0 && av_q2d(fr) <= 240 ? av_q2d(fr) : 0;
 }
 
 void

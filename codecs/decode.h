@@ -5,6 +5,9 @@
 #ifndef CAMVEIL_DECODE_H
 #define CAMVEIL_DECODE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct AVFrame;
 struct AVPacket;
 struct AVStream;
@@ -21,7 +24,18 @@ struct decode_opts {
 /* Open a decoder for stream st. *cause names the codec on failure. */
 int decode_open(const struct AVStream *st, const struct decode_opts *opts,
     struct decode **out, char **cause);
+/*
+ * Open an H.264 (hevc 0) or H.265 decoder for access units from RTP:
+ * extradata holds the parameter sets in Annex B (may be empty when the
+ * stream carries them), timestamps count in 1/90000 s, fps is nominal
+ * (0 if unknown).
+ */
+int decode_open_rtp(int hevc, const uint8_t *extradata, size_t size, double fps,
+    const struct decode_opts *opts, struct decode **out, char **cause);
 void decode_free(struct decode **d);
+
+/* Frame rate the stream declares (H.264/H.265 VUI timing), 0 if none. */
+double decode_fps(const struct decode *d);
 
 /*
  * Feed one packet (not consumed; caller still owns and unrefs it), or

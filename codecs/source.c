@@ -23,7 +23,11 @@
 #include "../util/log.h"
 #include "codecs.h"
 #include "decode.h"
+#include "rtspc.h"
 #include "source.h"
+
+/* Our RTSP client: longest wait for the first picture (a long GOP). */
+#define FIRST_PICTURE_S	10.0
 
 /* Timestamp-less live sources: packets read at open to measure the rate. */
 #define PRIME_PACKETS	8
@@ -36,7 +40,15 @@ struct primed {
 
 struct source {
 	struct source_opts o;
-	AVFormatContext *fmt;
+	AVFormatContext *fmt;	/* libavformat input, or */
+	struct rtspc *rc;	/* our RTSP client */
+	AVRational tb;		/* of packet and frame timestamps */
+	int width, height;	/* rc: of the first picture */
+	char codec[16];		/* rc */
+	AVFrame *first;		/* rc: decoded at open, handed out first */
+	double first_deadline;	/* rc: monotonic, while waiting for it */
+	char red[512];		/* the URL with its password hidden, for logs */
+	struct source_frame first_meta;
 	struct decode *dec;
 	AVPacket *pkt;
 	int video;
@@ -225,6 +237,66 @@ prime(struct source *s, char **cause, const char *red)
 	return 0;
 }
 
+static int read_frame(struct source *s, AVFrame *f, struct source_frame *meta,
+    char **cause);
+
+/*
+ * An rtsp:// camera through our client. The first picture is decoded
+ * here: it gives the size (and, without a rate in the SDP, the rate the
+ * stream declares). ERR_UNSUPPORTED: not H.264/H.265, use libavformat.
+ */
+static int
+rtsp_open(struct source *s, char **cause)
+{
+	struct rtspc_opts ro = {
+		.url = s->o.url,
+		.transport = s->o.transport == SOURCE_TCP ? RTSPC_TCP :
+		    s->o.transport == SOURCE_UDP ? RTSPC_UDP : RTSPC_AUTO,
+		.timeout_ms = s->o.timeout_ms,
+		.stop = s->o.stop,
+		.stop_arg = s->o.stop_arg,
+	};
+	struct decode_opts dopts = { .threads = 0, .low_delay = 1 };
+	struct rtspc_info ri;
+	double fps;
+	int ret;
+
+	ret = rtspc_open(&ro, &s->rc, cause);
+	if (ret < 0)
+		return ret;
+	rtspc_get_info(s->rc, &ri);
+	ret = decode_open_rtp(ri.hevc, ri.extradata, ri.extradata_size, ri.fps, &dopts,
+	    &s->dec, cause);
+	if (ret < 0)
+		return ret;
+	s->tb = (AVRational){ 1, 90000 };
+	snprintf(s->codec, sizeof s->codec, "%s", ri.hevc ? "hevc" : "h264");
+	s->frame_dur = ri.fps > 0 ? 1 / ri.fps : 0.04;
+	if ((s->first = av_frame_alloc()) == NULL)
+		return ERR_NOMEM;
+	s->first_deadline = clock_mono() + fmax(FIRST_PICTURE_S, s->o.timeout_ms / 1000.0);
+	ret = read_frame(s, s->first, &s->first_meta, cause);
+	s->first_deadline = 0;
+	if (ret < 0) {
+		char *c = *cause;
+
+		*cause = NULL;
+		err_cause(cause, "%s: no picture after PLAY: %s", s->red,
+		    c ? c : err_str(ret));
+		free(c);
+		return ret == ERR_EOF && !(s->o.stop && s->o.stop(s->o.stop_arg)) ?
+		    ERR_IO : ret;
+	}
+	s->width = s->first->width;
+	s->height = s->first->height;
+	fps = ri.fps > 0 ? ri.fps : decode_fps(s->dec);
+	if (fps > 0)
+		s->frame_dur = 1 / fps;
+	log_debug("%s: %s %dx%d at %.3g fps over %s", s->red, s->codec, s->width,
+	    s->height, 1 / s->frame_dur, ri.tcp ? "TCP" : "UDP");
+	return 0;
+}
+
 int
 source_open(const struct source_opts *o, struct source **out, char **cause)
 {
@@ -247,9 +319,30 @@ source_open(const struct source_opts *o, struct source **out, char **cause)
 	if (s->o.timeout_ms <= 0)
 		s->o.timeout_ms = 5000;
 	s->is_file = !is_url(o->url);
+	s->last_t = -1;
+	snprintf(s->red, sizeof s->red, "%s", red);
+	if ((s->pkt = av_packet_alloc()) == NULL) {
+		free(s);
+		return ERR_NOMEM;
+	}
+	if (strncasecmp(o->url, "rtsp://", 7) == 0 && o->client == SOURCE_CLIENT_BUILTIN) {
+		ret = rtsp_open(s, cause);
+		if (ret == 0) {
+			*out = s;
+			return 0;
+		}
+		if (ret != ERR_UNSUPPORTED) {
+			source_free(&s);
+			return ret;
+		}
+		log_info("%s; reading it with libavformat", *cause ? *cause : red);
+		free(*cause);
+		*cause = NULL;
+		rtspc_free(&s->rc);
+		decode_free(&s->dec);
+	}
 	s->fmt = avformat_alloc_context();
-	s->pkt = av_packet_alloc();
-	if (s->fmt == NULL || s->pkt == NULL) {
+	if (s->fmt == NULL) {
 		ret = AVERROR(ENOMEM);
 		goto fail;
 	}
@@ -293,6 +386,7 @@ source_open(const struct source_opts *o, struct source **out, char **cause)
 		s->fmt->streams[i]->discard = (int)i == s->video ? AVDISCARD_DEFAULT :
 		    AVDISCARD_ALL;
 	st = s->fmt->streams[s->video];
+	s->tb = st->time_base;
 	ret = decode_open(st, &dopts, &s->dec, cause);
 	if (ret < 0) {
 		char *c = *cause;
@@ -307,7 +401,6 @@ source_open(const struct source_opts *o, struct source **out, char **cause)
 	}
 	fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
 	s->frame_dur = fr.num > 0 && fr.den > 0 && av_q2d(fr) < 240 ? 1 / av_q2d(fr) : 0.04;
-	s->last_t = -1;
 	s->by_arrival = !s->is_file && (s->fmt->iformat->flags & AVFMT_NOTIMESTAMPS);
 	if (s->by_arrival && (ret = prime(s, cause, red)) < 0) {
 		source_free(&s);
@@ -330,6 +423,8 @@ source_free(struct source **s)
 		return;
 	for (int i = 0; i < (*s)->nprime; i++)
 		av_packet_free(&(*s)->prime[i].pkt);
+	av_frame_free(&(*s)->first);
+	rtspc_free(&(*s)->rc);
 	decode_free(&(*s)->dec);
 	av_packet_free(&(*s)->pkt);
 	avformat_close_input(&(*s)->fmt);
@@ -351,6 +446,13 @@ source_get_info(const struct source *s, struct source_info *info)
 		info->is_file = 1;
 		return;
 	}
+	if (s->rc != NULL) {
+		info->width = s->width;
+		info->height = s->height;
+		info->fps = 1 / s->frame_dur;
+		snprintf(info->codec, sizeof info->codec, "%s", s->codec);
+		return;
+	}
 	st = s->fmt->streams[s->video];
 	info->width = st->codecpar->width;
 	info->height = st->codecpar->height;
@@ -363,7 +465,7 @@ source_get_info(const struct source *s, struct source_info *info)
 int
 source_errors(const struct source *s)
 {
-	return s->dec ? decode_errors(s->dec) : 0;
+	return (s->dec ? decode_errors(s->dec) : 0) + (int)(s->rc ? rtspc_damaged(s->rc) : 0);
 }
 
 /* Start the file over: seek to the beginning, continue the timeline. */
@@ -393,21 +495,79 @@ loop_file(struct source *s, char **cause)
 	return 0;
 }
 
-int
-source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **cause)
+/* Next access unit from our RTSP client into s->pkt (not refcounted). */
+static int
+rtsp_packet(struct source *s, char **cause)
 {
-	const AVStream *st;
-	int ret, empty_loops = 0;
+	struct rtspc_au au;
+	int ret;
 
-	if (s->pattern_w > 0)
-		return pattern_frame(s, f, meta);
-	st = s->fmt->streams[s->video];
+	ret = rtspc_read(s->rc, &au, cause);
+	s->arrival = clock_mono();
+	if (ret < 0)
+		return ret;
+	s->pkt->data = (uint8_t *)au.data;
+	s->pkt->size = (int)au.size;
+	s->pkt->pts = s->pkt->dts = au.pts;
+	s->pkt->flags = au.key ? AV_PKT_FLAG_KEY : 0;
+	if (au.damaged)
+		log_debug("%s: picture at %.3f s arrived damaged (RTP loss)", s->red,
+		    au.pts / 90000.0);
+	return 0;
+}
+
+/*
+ * The next packet of the video stream into s->pkt: one read at open, or
+ * from the camera or file. 0, 1 at the end of a file, or an error.
+ */
+static int
+next_packet(struct source *s, char **cause)
+{
+	int ret;
+
+	if (s->rc != NULL) {
+		if (s->first_deadline > 0 && clock_mono() > s->first_deadline) {
+			err_cause(cause, "no decodable picture in %.0f s",
+			    fmax(FIRST_PICTURE_S, s->o.timeout_ms / 1000.0));
+			return ERR_FORMAT;
+		}
+		return rtsp_packet(s, cause);
+	}
+	arm(s);
+	if (s->next_prime < s->nprime) {	/* read at open */
+		struct primed *p = &s->prime[s->next_prime++];
+
+		av_packet_move_ref(s->pkt, p->pkt);
+		av_packet_free(&p->pkt);
+		s->arrival = p->arrival;
+		return 0;
+	}
+	ret = av_read_frame(s->fmt, s->pkt);
+	s->arrival = clock_mono();
+	if (ret >= 0)
+		return 0;
+	if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
+		return ERR_EOF;
+	if (s->timed_out) {
+		err_cause(cause, "no data for %d ms", s->o.timeout_ms);
+		return ERR_TIMEOUT;
+	}
+	if (ret == AVERROR_EOF || s->is_file)
+		return s->is_file ? 1 : ERR_EOF;
+	err_cause(cause, "read failed: %s", codecs_strerror(ret));
+	return codecs_err(ret) == ERR_EOF ? ERR_IO : codecs_err(ret);
+}
+
+static int
+read_frame(struct source *s, AVFrame *f, struct source_frame *meta, char **cause)
+{
+	int ret, empty_loops = 0;
 
 	for (;;) {
 		ret = decode_receive(s->dec, f);
 		if (ret == 0) {
-			double t = s->by_arrival ? s->arrival - s->first_arrival :
-			    codecs_frame_seconds(f, st);
+			double pts_t = (double)f->pts * av_q2d(s->tb);
+			double t = s->by_arrival ? s->arrival - s->first_arrival : pts_t;
 
 			if (s->discont)
 				s->loop_base -= t;	/* first frame of the loop */
@@ -420,12 +580,14 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 			meta->discont = s->discont;
 			meta->arrival = s->arrival;
 			meta->capture_us = 0;
+			if (s->rc != NULL)
+				meta->capture_us = rtspc_capture_us(s->rc, f->pts);
 			/* libavformat's RTSP input puts pts 0 at the NTP time
 			 * of the camera's first RTCP sender report. */
-			if (!s->is_file && s->fmt->start_time_realtime > 0 &&
+			else if (!s->is_file && s->fmt->start_time_realtime > 0 &&
 			    s->fmt->start_time_realtime != AV_NOPTS_VALUE)
 				meta->capture_us = s->fmt->start_time_realtime +
-				    (int64_t)(codecs_frame_seconds(f, st) * 1e6);
+				    (int64_t)(pts_t * 1e6);
 			s->discont = 0;
 			s->last_t = t;
 			empty_loops = 0;
@@ -451,35 +613,14 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 				return ret;
 			continue;
 		}
-		arm(s);
-		if (s->next_prime < s->nprime) {	/* read at open */
-			struct primed *p = &s->prime[s->next_prime++];
-
-			av_packet_move_ref(s->pkt, p->pkt);
-			av_packet_free(&p->pkt);
-			s->arrival = p->arrival;
-			ret = 0;
-		} else {
-			ret = av_read_frame(s->fmt, s->pkt);
-			s->arrival = clock_mono();
+		ret = next_packet(s, cause);
+		if (ret == 1) {
+			s->eof = 1;
+			continue;
 		}
-		if (ret < 0) {
-			if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
-				return ERR_EOF;
-			if (s->timed_out) {
-				err_cause(cause, "no data for %d ms", s->o.timeout_ms);
-				return ERR_TIMEOUT;
-			}
-			if (ret == AVERROR_EOF || s->is_file) {
-				if (!s->is_file)
-					return ERR_EOF;
-				s->eof = 1;
-				continue;
-			}
-			err_cause(cause, "read failed: %s", codecs_strerror(ret));
-			return codecs_err(ret) == ERR_EOF ? ERR_IO : codecs_err(ret);
-		}
-		if (s->pkt->stream_index == s->video) {
+		if (ret < 0)
+			return ret;
+		if (s->rc != NULL || s->pkt->stream_index == s->video) {
 			ret = decode_send(s->dec, s->pkt);
 			if (ret < 0 && ret != ERR_CORRUPT) {
 				av_packet_unref(s->pkt);
@@ -489,4 +630,18 @@ source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **caus
 		}
 		av_packet_unref(s->pkt);
 	}
+}
+
+int
+source_read(struct source *s, AVFrame *f, struct source_frame *meta, char **cause)
+{
+	if (s->pattern_w > 0)
+		return pattern_frame(s, f, meta);
+	if (s->first != NULL) {		/* decoded at open */
+		av_frame_move_ref(f, s->first);
+		*meta = s->first_meta;
+		av_frame_free(&s->first);
+		return 0;
+	}
+	return read_frame(s, f, meta, cause);
 }

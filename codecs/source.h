@@ -18,9 +18,14 @@ struct source;
 
 enum source_transport { SOURCE_AUTO, SOURCE_TCP, SOURCE_UDP };
 
+/* Who reads rtsp:// cameras: our client (rtspc.h) for H.264 and H.265,
+ * falling back to libavformat for other codecs; or libavformat always. */
+enum source_client { SOURCE_CLIENT_BUILTIN, SOURCE_CLIENT_LIBAV };
+
 struct source_opts {
 	const char *url;	/* camera URL or file path */
 	int transport;		/* enum source_transport, rtsp:// only */
+	int client;		/* enum source_client, rtsp:// only */
 	int timeout_ms;		/* longest a connect or read may stall */
 	/* Polled while blocked; non-zero aborts the call (ERR_EOF). */
 	int (*stop)(void *arg);
@@ -56,7 +61,7 @@ void source_get_info(const struct source *s, struct source_info *info);
 int source_read(struct source *s, struct AVFrame *f, struct source_frame *meta,
     char **cause);
 
-/* Damaged packets skipped so far. */
+/* Damaged packets (or, from our RTSP client, damaged pictures) so far. */
 int source_errors(const struct source *s);
 
 /* Display text of url with any password replaced by "***". */

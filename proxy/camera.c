@@ -194,6 +194,8 @@ run_open(struct run *r, struct camera *c, char **cause)
 		.url = c->cc.source,
 		.transport = c->cc.transport == TRANSPORT_TCP ? SOURCE_TCP :
 		    c->cc.transport == TRANSPORT_UDP ? SOURCE_UDP : SOURCE_AUTO,
+		.client = c->cc.rtsp_client == RTSP_CLIENT_LIBAV ? SOURCE_CLIENT_LIBAV :
+		    SOURCE_CLIENT_BUILTIN,
 		.timeout_ms = SOURCE_TIMEOUT,
 		.stop = stopping,
 		.stop_arg = c,

@@ -34,6 +34,7 @@ struct option {
 
 static const char *const modes[] = { "mask", "pixelate", "blur", "encrypt", NULL };
 static const char *const transports[] = { "auto", "tcp", "udp", NULL };
+static const char *const clients[] = { "builtin", "libavformat", NULL };
 static const char *const codecs[] = { "h264", "h265", NULL };
 static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
 
@@ -77,6 +78,10 @@ static const struct option options[] = {
 	  "this directory per camera run, for recorders that drop SEI" },
 	{ NULL, "transport", T_ENUM, C(transport), "auto", 0, 0, transports, 0,
 	  "RTSP transport to the camera: auto, tcp or udp" },
+	{ NULL, "rtsp_client", T_ENUM, C(rtsp_client), "builtin", 0, 0, clients, 0,
+	  "who reads an rtsp:// camera: builtin (H.264/H.265, each picture "
+	  "decoded as soon as its last packet is in; other codecs go to "
+	  "libavformat) or libavformat (always)" },
 	{ NULL, "min_face", T_INT, C(min_face), "16", 4, 4096, NULL, 0,
 	  "smallest face height to find, in pixels" },
 	{ NULL, "threshold", T_FLOAT, C(threshold), "0.5", 0.05, 1, NULL, 0,

@@ -13,6 +13,7 @@
 #define CONFIG_NAME_MAX 64
 
 enum config_transport { TRANSPORT_AUTO, TRANSPORT_TCP, TRANSPORT_UDP };
+enum config_rtsp_client { RTSP_CLIENT_BUILTIN, RTSP_CLIENT_LIBAV };
 
 struct config_camera {
 	char *name;		/* URL path: rtsp://PROXY:PORT/<name> */
@@ -22,6 +23,7 @@ struct config_camera {
 	char *key;		/* encrypt mode: judicial.pub */
 	char *sidecar;		/* encrypt mode: directory for sidecar files */
 	int transport;		/* enum config_transport, for rtsp:// sources */
+	int rtsp_client;	/* enum config_rtsp_client */
 	int min_face;
 	float threshold;
 	float hold;

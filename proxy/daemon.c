@@ -199,6 +199,7 @@ camera_changed(const struct config_camera *a, const struct config_camera *b)
 {
 	return strcmp(a->source, b->source) != 0 || a->enabled != b->enabled ||
 	    a->mode != b->mode || a->transport != b->transport ||
+	    a->rtsp_client != b->rtsp_client ||
 	    a->min_face != b->min_face || a->threshold != b->threshold ||
 	    a->hold != b->hold || a->detect_timeout_ms != b->detect_timeout_ms ||
 	    a->detect_threads != b->detect_threads ||
