@@ -1360,7 +1360,11 @@ send_rr(struct rtspc *c)
 	}
 }
 
-/* Keep-alives, receiver reports and answers that came on the RTSP connection. */
+/*
+ * Keep-alives, receiver reports and answers that came on the RTSP
+ * connection; then at most one buffered interleaved packet. 1 if a packet
+ * was taken (the caller pops before waiting again), 0, or an error.
+ */
 static int
 housekeeping(struct rtspc *c, char **cause)
 {
@@ -1384,9 +1388,7 @@ housekeeping(struct rtspc *c, char **cause)
 				err_cause(cause, "%s: interleaved data on a UDP session", c->url);
 				return ERR_IO;
 			}
-			if (take_interleaved(c) == 0)
-				break;
-			return 0;	/* one packet at a time: the caller pops */
+			return take_interleaved(c);
 		}
 		ret = rtspc_parse_response((const char *)c->in, c->in_len, c->resp, &used);
 		if (ret == ERR_AGAIN)
@@ -1454,9 +1456,8 @@ rtspc_read(struct rtspc *c, struct rtspc_au *au, char **cause)
 			return ERR_EOF;
 		if ((ret = housekeeping(c, cause)) < 0)
 			return ret;
-		if (c->in_len > 0 && c->in[0] == '$' && c->in_len >= 4 &&
-		    c->in_len >= 4 + ((size_t)c->in[2] << 8 | c->in[3]))
-			continue;	/* another whole frame is buffered */
+		if (ret > 0)
+			continue;	/* took a buffered packet: pop, then the next */
 		now = clock_mono();
 		if (!c->got_rtp && !c->tcp && c->o.transport == RTSPC_AUTO &&
 		    now - c->play_time > UDP_FIRST) {
