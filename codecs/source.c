@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libavformat/avformat.h>
 #include <libavutil/time.h>
@@ -340,6 +341,15 @@ source_open(const struct source_opts *o, struct source **out, char **cause)
 		*cause = NULL;
 		rtspc_free(&s->rc);
 		decode_free(&s->dec);
+		/* Some servers (GStreamer's shared media) are still tearing
+		 * down after our DESCRIBE and answer the next one with 503. */
+		for (int i = 0; i < 5; i++) {
+			if (o->stop != NULL && o->stop(o->stop_arg)) {
+				source_free(&s);
+				return ERR_EOF;
+			}
+			usleep(100 * 1000);
+		}
 	}
 	s->fmt = avformat_alloc_context();
 	if (s->fmt == NULL) {
@@ -451,6 +461,13 @@ source_get_info(const struct source *s, struct source_info *info)
 		info->height = s->height;
 		info->fps = 1 / s->frame_dur;
 		snprintf(info->codec, sizeof info->codec, "%s", s->codec);
+		info->client = SOURCE_CLIENT_BUILTIN;
+		{
+			struct rtspc_info ri;
+
+			rtspc_get_info(s->rc, &ri);
+			snprintf(info->via, sizeof info->via, "RTP/%s", ri.tcp ? "TCP" : "UDP");
+		}
 		return;
 	}
 	st = s->fmt->streams[s->video];
@@ -460,6 +477,9 @@ source_get_info(const struct source *s, struct source_info *info)
 	snprintf(info->codec, sizeof info->codec, "%s",
 	    avcodec_get_name(st->codecpar->codec_id));
 	info->is_file = s->is_file;
+	info->client = SOURCE_CLIENT_LIBAV;
+	if (strncasecmp(s->o.url, "rtsp://", 7) == 0)
+		snprintf(info->via, sizeof info->via, "libavformat");
 }
 
 int

@@ -37,6 +37,9 @@ struct source_info {
 	double fps;		/* nominal, 25 if unknown */
 	char codec[32];		/* input codec name */
 	int is_file;		/* looped and paced by the owner */
+	int client;		/* enum source_client that reads it (rtsp://) */
+	char via[32];		/* how it arrives, for operators: "RTP/UDP",
+				   "RTP/TCP", "libavformat" (rtsp://), else "" */
 };
 
 struct source_frame {

@@ -47,6 +47,7 @@ struct camera {
 
 	/* camera thread only */
 	double backoff;
+	int libav_only;		/* rtsp:// read by libavformat (learnt) */
 	double epoch;			/* monotonic start of the output clock */
 	double seg_in, seg_out;		/* media time <-> output time of this run */
 	int64_t last_pts;		/* output pts, 1/90000 */
@@ -194,8 +195,8 @@ run_open(struct run *r, struct camera *c, char **cause)
 		.url = c->cc.source,
 		.transport = c->cc.transport == TRANSPORT_TCP ? SOURCE_TCP :
 		    c->cc.transport == TRANSPORT_UDP ? SOURCE_UDP : SOURCE_AUTO,
-		.client = c->cc.rtsp_client == RTSP_CLIENT_LIBAV ? SOURCE_CLIENT_LIBAV :
-		    SOURCE_CLIENT_BUILTIN,
+		.client = c->cc.rtsp_client == RTSP_CLIENT_LIBAV || c->libav_only ?
+		    SOURCE_CLIENT_LIBAV : SOURCE_CLIENT_BUILTIN,
 		.timeout_ms = SOURCE_TIMEOUT,
 		.stop = stopping,
 		.stop_arg = c,
@@ -224,6 +225,10 @@ run_open(struct run *r, struct camera *c, char **cause)
 	if (ret < 0)
 		return ret;
 	source_get_info(r->src, &r->info);
+	/* A camera our client handed over (not H.264/H.265) stays with
+	 * libavformat: reconnects skip the extra DESCRIBE. */
+	if (r->info.client == SOURCE_CLIENT_LIBAV)
+		c->libav_only = 1;
 
 	pipeline_defaults(&po);
 	po.detect.model = c->model;
@@ -477,10 +482,11 @@ run_frames(struct run *r, char **cause)
 		if (ret < 0)
 			return ret;
 		if (r->frames++ == 0) {
-			char buf[64];
+			char buf[96];
 
-			snprintf(buf, sizeof buf, "%s %dx%d %.3g fps", r->info.codec,
-			    r->info.width, r->info.height, r->info.fps);
+			snprintf(buf, sizeof buf, "%s %dx%d %.3g fps%s%s", r->info.codec,
+			    r->info.width, r->info.height, r->info.fps,
+			    r->info.via[0] ? ", " : "", r->info.via);
 			pthread_mutex_lock(&c->mu);
 			snprintf(c->st.input, sizeof c->st.input, "%s", buf);
 			pthread_mutex_unlock(&c->mu);

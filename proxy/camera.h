@@ -30,7 +30,7 @@ enum camera_state { CAMERA_CONNECTING, CAMERA_STREAMING, CAMERA_BACKOFF, CAMERA_
 struct camera_status {
 	enum camera_state state;
 	char error[256];	/* last error, "" if none */
-	char input[64];		/* "h264 1920x1080 25 fps" once connected */
+	char input[96];		/* "h264 1920x1080 25 fps, RTP/UDP" once connected */
 	int64_t frames_in;	/* decoded from the source */
 	int64_t frames_out;	/* encoded and published */
 	int64_t face_regions;	/* face regions obscured, summed over frames */

@@ -5,6 +5,7 @@
 #
 #   rtsp-camera.py [--port N] [--path /stream] (--file CLIP | --pattern [NAME])
 #                  [--size WxH] [--fps N] [--gop N] [--bitrate KBPS]
+#                  [--codec h264|h265|jpeg]
 #                  [--user U --password P [--auth digest|basic|both]]
 #                  [--transport tcp|udp|both] [--bind ADDR] [--die-with-parent]
 #
@@ -22,7 +23,8 @@
 # every frame of the clip is shown once per pass (QoS is off: it made
 # videoconvert drop the first frame of each pass). The RTSP media reads it
 # with intervideosrc, a live source stamping frames at exactly --fps, and
-# encodes with x264 (zerolatency, ultrafast, one slice per frame, a
+# encodes with x264 (or x265, or JPEG with --codec; zerolatency,
+# ultrafast, one slice per frame, a
 # keyframe every --gop frames with SPS/PPS before it). So timestamps are
 # regular and increase monotonically across loop boundaries whatever the
 # clip, and a client joining at any time gets a keyframe within --gop
@@ -80,6 +82,8 @@ def parse_args():
     ap.add_argument("--fps", type=int, help="frame rate (default: the file's; 25 for --pattern)")
     ap.add_argument("--gop", type=int, help="frames between keyframes (default: fps, 1 s)")
     ap.add_argument("--bitrate", type=int, help="kbit/s (default: scaled with size and fps)")
+    ap.add_argument("--codec", choices=("h264", "h265", "jpeg"), default="h264",
+                    help="what the camera sends (default h264)")
     ap.add_argument("--user", help="require RTSP authentication with this user")
     ap.add_argument("--password", help="password for --user")
     ap.add_argument("--auth", choices=("digest", "basic", "both"), default="both",
@@ -249,7 +253,9 @@ def main():
     a = parse_args()
     verbose = a.verbose
     Gst.init(None)
-    for el in ("x264enc", "rtph264pay", "intervideosrc", "intervideosink", "videotestsrc"):
+    encoder = {"h264": ("x264enc", "rtph264pay"), "h265": ("x265enc", "rtph265pay"),
+               "jpeg": ("jpegenc", "rtpjpegpay")}[a.codec]
+    for el in encoder + ("intervideosrc", "intervideosink", "videotestsrc"):
         if Gst.ElementFactory.find(el) is None:
             die("GStreamer element %s missing (scripts/deps.sh test)" % el)
 
@@ -282,14 +288,18 @@ def main():
     # frames (catching up later) but never leaves a gap in the timestamps.
     # sliced-threads=false: zerolatency's slices got rtph264pay to repeat
     # SPS/PPS before each IDR slice, and ffmpeg then split keyframes in two.
+    enc = {
+        "h264": "x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false "
+                "key-int-max=%d bitrate=%d ! video/x-h264,profile=constrained-baseline "
+                "! rtph264pay name=pay0 pt=96 config-interval=-1" % (gop, bitrate),
+        "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=%d "
+                "bitrate=%d ! video/x-h265,profile=main "
+                "! rtph265pay name=pay0 pt=96 config-interval=-1" % (gop, bitrate),
+        "jpeg": "jpegenc quality=85 ! rtpjpegpay name=pay0 pt=26",
+    }[a.codec]
     launch = (
         "( %s ! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 "
-        "! queue max-size-buffers=3 "
-        "! x264enc tune=zerolatency speed-preset=ultrafast sliced-threads=false "
-        "key-int-max=%d bitrate=%d "
-        "! video/x-h264,profile=constrained-baseline "
-        "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
-        % (src, w, h, fps, gop, bitrate))
+        "! queue max-size-buffers=3 ! %s )" % (src, w, h, fps, enc))
 
     server = GstRtspServer.RTSPServer()
     server.set_address(a.bind)
@@ -353,8 +363,8 @@ def main():
     if ":" in host:
         host = "[%s]" % host
     print("READY rtsp://%s:%d%s" % (host, server.get_bound_port(), a.path), flush=True)
-    print("%s: %dx%d %d fps, gop %d, %d kbit/s, %s, transport %s%s" % (
-        PROG, w, h, fps, gop, bitrate, a.file or "pattern " + a.pattern, a.transport,
+    print("%s: %s %dx%d %d fps, gop %d, %d kbit/s, %s, transport %s%s" % (
+        PROG, a.codec, w, h, fps, gop, bitrate, a.file or "pattern " + a.pattern, a.transport,
         ", auth %s as %s" % (a.auth, a.user) if a.user is not None else ""),
         file=sys.stderr, flush=True)
 
