@@ -118,6 +118,13 @@ $(BUILD)/fuzz/fuzz_sidecar: tests/fuzz/fuzz_sidecar.c codecs/sidecar.c codecs/co
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libavformat libavcodec \
 	    libavutil libswscale)
+$(BUILD)/fuzz/fuzz_depay: tests/fuzz/fuzz_depay.c codecs/depay.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+$(BUILD)/fuzz/fuzz_rtspc: tests/fuzz/fuzz_rtspc.c codecs/rtspc.c codecs/depay.c util/clock.c \
+    util/err.c util/log.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --cflags --libs libavutil)
 KEYS_FUZZ := fuzz_seal fuzz_request fuzz_approval fuzz_share
 KEYS_FUZZ_C := keys/tss.c keys/wire.c keys/armor.c keys/judicial.c keys/seal.c keys/unlock.c \
 	util/err.c util/log.c

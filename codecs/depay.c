@@ -39,6 +39,7 @@ struct depay {
 	int have_cur;		/* cur has a timestamp (a packet was taken) */
 	int fu;			/* a fragmented NAL unit is open in cur */
 	size_t fu_start;	/* where it starts in cur */
+	int fu_key;		/* cur.key before it */
 
 	int have_seq;
 	uint32_t ssrc;
@@ -152,6 +153,7 @@ close_fu(struct depay *d, int damaged)
 	if (!d->fu)
 		return;
 	d->cur.len = d->fu_start;
+	d->cur.key = d->fu_key;
 	d->fu = 0;
 	if (damaged)
 		d->cur.damaged = 1;
@@ -211,6 +213,8 @@ aggregate(struct depay *d, const uint8_t *p, size_t n)
 	size_t i = 0;
 	int first = 1;
 
+	if (n == 0)
+		return ERR_CORRUPT;
 	while (i < n) {
 		size_t sz;
 
@@ -247,6 +251,7 @@ payload_h264(struct depay *d, const uint8_t *p, size_t n)
 			close_fu(d, 1);
 			hdr = (uint8_t)((p[0] & 0xe0) | (p[1] & 0x1f));
 			d->fu_start = d->cur.len;
+			d->fu_key = d->cur.key;
 			if (put_nal(d, &hdr, 1, p + 2, n - 2) < 0)
 				return ERR_CORRUPT;
 			d->fu = 1;
@@ -271,11 +276,11 @@ payload_h265(struct depay *d, const uint8_t *p, size_t n)
 	size_t dl = d->o.donl ? 2 : 0;
 	int type;
 
-	if (n < 3)
+	if (n < 2)
 		return ERR_CORRUPT;
 	type = (p[0] >> 1) & 0x3f;
-	if (type <= 47) {
-		if (n < 2 + dl + 1)
+	if (type <= 47) {	/* header-only units (EOS, EOB) are fine */
+		if (n < 2 + dl)
 			return ERR_CORRUPT;
 		return put_nal(d, p, 2, p + 2 + dl, n - 2 - dl);
 	}
@@ -284,6 +289,8 @@ payload_h265(struct depay *d, const uint8_t *p, size_t n)
 	if (type == 49) {	/* fragmentation unit */
 		uint8_t hdr[2];
 
+		if (n < 3)
+			return ERR_CORRUPT;
 		if (p[2] & 0x80) {
 			if (n < 3 + dl)
 				return ERR_CORRUPT;
@@ -291,6 +298,7 @@ payload_h265(struct depay *d, const uint8_t *p, size_t n)
 			hdr[0] = (uint8_t)((p[0] & 0x81) | (p[2] & 0x3f) << 1);
 			hdr[1] = p[1];
 			d->fu_start = d->cur.len;
+			d->fu_key = d->cur.key;
 			if (put_nal(d, hdr, 2, p + 3 + dl, n - 3 - dl) < 0)
 				return ERR_CORRUPT;
 			d->fu = 1;
@@ -308,8 +316,10 @@ payload_h265(struct depay *d, const uint8_t *p, size_t n)
 }
 
 /*
- * Sequence bookkeeping. Returns 1 to take the packet, 0 to drop it
- * (late, duplicate, or the first of a jump not yet confirmed).
+ * Sequence bookkeeping. Returns 1 to take the packet, 2 to take it after
+ * a loss (the unit it belongs to is damaged too, even if it is a new
+ * one: its first packets may be what was lost), 0 to drop it (late,
+ * duplicate, or the first of a jump not yet confirmed).
  */
 static int
 sequence(struct depay *d, uint16_t seq, uint32_t ssrc)
@@ -317,9 +327,13 @@ sequence(struct depay *d, uint16_t seq, uint32_t ssrc)
 	uint16_t delta;
 
 	if (!d->have_seq || ssrc != d->ssrc) {
-		/* First packet, or the camera restarted its stream. */
-		if (d->have_seq)
+		/* First packet, or the camera restarted its stream: a unit
+		 * left open never got its marker. */
+		if (d->have_seq) {
+			if (d->have_cur)
+				d->cur.damaged = 1;
 			finish(d);
+		}
 		d->have_seq = 1;
 		d->ssrc = ssrc;
 		d->max_seq = seq;
@@ -339,12 +353,14 @@ sequence(struct depay *d, uint16_t seq, uint32_t ssrc)
 	if (delta < MAX_DROPOUT) {
 		if (seq < d->max_seq)
 			d->cycles += 0x10000;
+		d->max_seq = seq;
 		if (delta > 1) {
 			d->st.lost += delta - 1u;
 			close_fu(d, 1);
 			d->cur.damaged = 1;
+			d->received++;
+			return 2;
 		}
-		d->max_seq = seq;
 	} else if (delta <= 0x10000 - MAX_MISORDER) {
 		/* A big jump: believe it when the next packet follows it. */
 		if (seq != d->bad_seq) {
@@ -353,6 +369,7 @@ sequence(struct depay *d, uint16_t seq, uint32_t ssrc)
 			return 0;
 		}
 		finish(d);
+		d->cur.damaged = 1;	/* the jump's first packet was dropped */
 		d->max_seq = seq;
 		d->base_seq = seq;
 		d->cycles = 0;
@@ -372,7 +389,7 @@ depay_push(struct depay *d, const uint8_t *pkt, size_t len)
 	size_t off = 12, end = len;
 	uint32_t ts, ssrc;
 	uint16_t seq;
-	int marker, ret;
+	int marker, ret, taken;
 
 	if (len < 12 || (pkt[0] >> 6) != 2)
 		goto bad;
@@ -395,11 +412,13 @@ depay_push(struct depay *d, const uint8_t *pkt, size_t len)
 	seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
 	ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
 	ssrc = (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 | (uint32_t)pkt[10] << 8 | pkt[11];
-	if (!sequence(d, seq, ssrc))
+	if ((taken = sequence(d, seq, ssrc)) == 0)
 		return 0;
 	d->st.packets++;
 	if (d->have_cur && ts != d->cur.ts)
 		finish(d);	/* the marker was lost, or never sent */
+	if (taken == 2)
+		d->cur.damaged = 1;
 	if (!d->have_cur) {
 		d->have_cur = 1;
 		d->cur.ts = ts;

@@ -39,7 +39,7 @@
 
 #define IN_MAX		(RTSPC_RESP_MAX + 4 + 65535)	/* a response or a '$' frame */
 #define AU_MAX		(16 * 1024 * 1024)
-#define REQ_MAX		(RTSPC_URL_MAX * 2 + 2048)
+#define REQ_MAX		8192
 #define SLICE_MS	100		/* longest wait between stop-flag polls */
 #define RR_INTERVAL	5.0		/* seconds between receiver reports */
 #define UDP_FIRST	2.0		/* auto: seconds to wait for UDP before TCP */
@@ -166,7 +166,10 @@ rtspc_parse_response(const char *buf, size_t len, struct rtspc_resp *r,
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 			;
 		if (strcasecmp(line, "CSeq") == 0) {
-			r->cseq = strtol(v, NULL, 10);
+			char *end;
+			long cs = strtol(v, &end, 10);
+
+			r->cseq = end > v && cs >= 0 ? cs : -1;
 		} else if (strcasecmp(line, "Content-Length") == 0) {
 			char *end;
 
@@ -202,23 +205,38 @@ rtspc_parse_response(const char *buf, size_t len, struct rtspc_resp *r,
 	return 0;
 }
 
+/* The decimal number at p (digits before end), or -1 if none. */
+static int
+num_at(const char *p, const char *end)
+{
+	int v = 0, n = 0;
+
+	while (p < end && isdigit((unsigned char)*p) && v < 100000) {
+		v = v * 10 + (*p++ - '0');
+		n++;
+	}
+	return n > 0 ? v : -1;
+}
+
 /* Append one base64 parameter set (NUL-terminated text) as Annex B. */
 static int
 add_param_set(struct rtspc_media *m, const char *b64)
 {
 	uint8_t *out = m->extradata + m->extradata_size;
+	uint8_t dec[RTSPC_EXTRADATA_MAX * 3 / 2];	/* b64 is < 2 * MAX chars */
 	size_t room = sizeof m->extradata - m->extradata_size;
 	int n;
 
 	if (*b64 == '\0')
 		return 0;
-	if (room < 5)
-		return ERR_CORRUPT;
-	n = av_base64_decode(out + 4, b64, (int)(room - 4));
-	if (n <= 0)
+	/* av_base64_decode stops quietly when its output is full: decode
+	 * into more than fits, then check. */
+	n = av_base64_decode(dec, b64, (int)sizeof dec);
+	if (n <= 0 || room < 4 || (size_t)n > room - 4)
 		return ERR_CORRUPT;
 	out[0] = out[1] = out[2] = 0;
 	out[3] = 1;
+	memcpy(out + 4, dec, (size_t)n);
 	m->extradata_size += 4 + (size_t)n;
 	return 0;
 }
@@ -278,9 +296,11 @@ parse_fmtp(struct rtspc_media *m, const char *p, const char *end)
 			    strncasecmp(p, "packetization-mode", 18) == 0) {
 				if (vlen == 1 && *v == '2')
 					return ERR_UNSUPPORTED;	/* interleaved mode */
-			} else if (m->hevc && klen == 18 &&
-			    strncasecmp(p, "sprop-max-don-diff", 18) == 0) {
-				m->donl = vlen > 0 && !(vlen == 1 && *v == '0');
+			} else if (m->hevc && ((klen == 18 &&
+			    strncasecmp(p, "sprop-max-don-diff", 18) == 0) || (klen == 22 &&
+			    strncasecmp(p, "sprop-depack-buf-nalus", 22) == 0))) {
+				if (num_at(v, v + vlen) > 0)	/* RFC 7798 4.4: DON fields */
+					m->donl = 1;
 			} else if (m->hevc) {
 				for (int i = 0; i < 3; i++)
 					if (klen == 9 && strncasecmp(p, h265_sets[i], 9) == 0) {
@@ -319,7 +339,7 @@ lists_pt(const char *mline, const char *end, int pt)
 	for (int field = 0; p < end; field++) {
 		while (p < end && *p == ' ')
 			p++;
-		if (field >= 3 && atoi(p) == pt && isdigit((unsigned char)*p))
+		if (field >= 3 && num_at(p, end) == pt)
 			return 1;
 		while (p < end && *p != ' ')
 			p++;
@@ -348,7 +368,7 @@ rtspc_parse_sdp(const char *sdp, size_t len, struct rtspc_media *m)
 			mend = le;
 		} else if (video && le - p > 9 && strncmp(p, "a=rtpmap:", 9) == 0) {
 			char enc[32] = "";
-			int pt = atoi(p + 9);
+			int pt = num_at(p + 9, le);
 			const char *sp = memchr(p, ' ', (size_t)(le - p));
 
 			if (sp != NULL && lists_pt(mline, mend, pt)) {
@@ -388,7 +408,7 @@ rtspc_parse_sdp(const char *sdp, size_t len, struct rtspc_media *m)
 			if (le - p > 10 && strncmp(p, "a=control:", 10) == 0) {
 				copy_value(m->control, sizeof m->control, p + 10, le);
 			} else if (le - p > 7 && strncmp(p, "a=fmtp:", 7) == 0 &&
-			    atoi(p + 7) == m->pt) {
+			    num_at(p + 7, le) == m->pt) {
 				const char *sp = memchr(p, ' ', (size_t)(le - p));
 				int ret;
 
@@ -483,7 +503,10 @@ rtspc_parse_auth(const char *value, struct rtspc_auth *a)
 			else if (strcasecmp(v, "MD5") != 0)
 				return ERR_UNSUPPORTED;
 		} else if (strcasecmp(k, "qop") == 0) {
-			for (char *t = strtok(v, ", "); t != NULL; t = strtok(NULL, ", "))
+			char *save = NULL;
+
+			for (char *t = strtok_r(v, ", ", &save); t != NULL;
+			    t = strtok_r(NULL, ", ", &save))
 				if (strcasecmp(t, "auth") == 0)
 					a->qop_auth = 1;
 			if (!a->qop_auth)
@@ -754,27 +777,49 @@ md5_hex(char out[33], const char *const *parts, int n)
 	explicit_bzero(sum, sizeof sum);
 }
 
-/* The Authorization header line for method and uri, or "" if none. */
+/* s as the inside of an RFC 2616 quoted-string: '"' and '\\' escaped. */
 static void
+quote(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 2 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * The Authorization header line for method and uri into out, "" if no
+ * credentials are due. ERR_INVAL if it does not fit.
+ */
+static int
 authorization(struct rtspc *c, const char *method, const char *uri, char *out, size_t cap)
 {
+	int n = 0;
+
 	out[0] = '\0';
 	if (c->auth.kind == RTSPC_AUTH_BASIC) {
-		size_t n = strlen(c->user) + strlen(c->pass) + 2;
-		char *plain = malloc(n), b64[512];
+		size_t len = strlen(c->user) + strlen(c->pass) + 2;
+		char *plain = malloc(len), b64[1024];
 
-		if (plain == NULL || AV_BASE64_SIZE(n) > sizeof b64) {
+		if (plain == NULL)
+			return ERR_NOMEM;
+		if (AV_BASE64_SIZE(len) > sizeof b64) {
 			free(plain);
-			return;
+			return ERR_INVAL;
 		}
-		snprintf(plain, n, "%s:%s", c->user, c->pass);
-		av_base64_encode(b64, sizeof b64, (const uint8_t *)plain, (int)n - 1);
-		snprintf(out, cap, "Authorization: Basic %s\r\n", b64);
-		explicit_bzero(plain, n);
+		snprintf(plain, len, "%s:%s", c->user, c->pass);
+		av_base64_encode(b64, sizeof b64, (const uint8_t *)plain, (int)len - 1);
+		n = snprintf(out, cap, "Authorization: Basic %s\r\n", b64);
+		explicit_bzero(plain, len);
 		explicit_bzero(b64, sizeof b64);
 		free(plain);
 	} else if (c->auth.kind == RTSPC_AUTH_DIGEST) {
-		char ha1[33], ha2[33], resp[33], cnonce[17], nc[9], qop[128] = "", opaque[300] = "";
+		char ha1[33], ha2[33], resp[33], cnonce[17], nc[9], qop[128] = "",
+		    opaque[600] = "", user[512], realm[512], nonce[512], q[512];
 		const char *p1[] = { c->user, c->auth.realm, c->pass };
 		const char *p2[] = { method, uri };
 
@@ -798,14 +843,23 @@ authorization(struct rtspc *c, const char *method, const char *uri, char *out, s
 
 			md5_hex(resp, pr, 3);
 		}
-		if (c->auth.opaque[0] != '\0')
-			snprintf(opaque, sizeof opaque, ", opaque=\"%s\"", c->auth.opaque);
-		snprintf(out, cap, "Authorization: Digest username=\"%s\", realm=\"%s\", "
-		    "nonce=\"%s\", uri=\"%s\", response=\"%s\"%s%s%s\r\n", c->user,
-		    c->auth.realm, c->auth.nonce, uri, resp,
-		    c->auth.sess ? ", algorithm=MD5-sess" : "", opaque, qop);
 		explicit_bzero(ha1, sizeof ha1);
+		if (c->auth.opaque[0] != '\0') {
+			quote(q, sizeof q, c->auth.opaque);
+			snprintf(opaque, sizeof opaque, ", opaque=\"%s\"", q);
+		}
+		quote(user, sizeof user, c->user);
+		quote(realm, sizeof realm, c->auth.realm);
+		quote(nonce, sizeof nonce, c->auth.nonce);
+		n = snprintf(out, cap, "Authorization: Digest username=\"%s\", realm=\"%s\", "
+		    "nonce=\"%s\", uri=\"%s\", response=\"%s\"%s%s%s\r\n", user, realm,
+		    nonce, uri, resp, c->auth.sess ? ", algorithm=MD5-sess" : "", opaque, qop);
 	}
+	if (n < 0 || (size_t)n >= cap) {
+		out[0] = '\0';
+		return ERR_INVAL;
+	}
+	return 0;
 }
 
 /* Send a request; its CSeq is c->cseq afterwards. */
@@ -813,10 +867,11 @@ static int
 send_request(struct rtspc *c, const char *method, const char *uri,
     const char *extra, double deadline)
 {
-	char req[REQ_MAX], auth[1024], sess[300] = "";
+	char req[REQ_MAX], auth[REQ_MAX], sess[300] = "";
 	int n;
 
-	authorization(c, method, uri, auth, sizeof auth);
+	if ((n = authorization(c, method, uri, auth, sizeof auth)) < 0)
+		return n;
 	if (c->session[0] != '\0')
 		snprintf(sess, sizeof sess, "Session: %s\r\n", c->session);
 	n = snprintf(req, sizeof req, "%s %s RTSP/1.0\r\nCSeq: %d\r\n"
@@ -928,8 +983,9 @@ io:
 		return ret;
 	err_cause(cause, "%s: %s: %s", c->url, method, ret == ERR_TIMEOUT ?
 	    "no answer (timed out)" : ret == ERR_IO ? "the camera closed the connection" :
+	    ret == ERR_INVAL ? "the request would be too long (URL or challenge)" :
 	    err_str(ret));
-	return ret == ERR_TIMEOUT ? ret : ERR_IO;
+	return ret == ERR_TIMEOUT || ret == ERR_INVAL ? ret : ERR_IO;
 }
 
 static int
