@@ -336,6 +336,8 @@ lists_pt(const char *mline, const char *end, int pt)
 {
 	const char *p = mline;
 
+	if (pt < 0 || pt > 127)
+		return 0;
 	for (int field = 0; p < end; field++) {
 		while (p < end && *p == ' ')
 			p++;

@@ -683,6 +683,10 @@ static struct sdp_case sdp_cases[] = {
 	  0, EU, 0, -1, 0, "MP4V-ES", NULL, NULL, NULL, 0 },
 	{ "sdp_bad/rtpmap_pt_not_listed", "m=video 0 RTP/AVP 96\r\n"
 	  "a=rtpmap:97 H264/90000\r\n", 0, EU, 0, -1, 0, "", NULL, NULL, NULL, 0 },
+	/* Found by fuzz_rtspc: a non-numeric payload type matched the
+	 * non-numeric format field "RTP/AVP" of the m= line. */
+	{ "sdp_bad/rtpmap_pt_not_a_number", "m=video 0 RTP/AVP A6\r\n"
+	  "a=rtpmap:A6 H264/90000\r\n", 0, EU, 0, -1, 0, "", NULL, NULL, NULL, 0 },
 	{ "sdp_bad/mode_2", V264 "a=fmtp:96 packetization-mode=2;" SETS264 "\r\n", 0,
 	  EU, 0, 96, 0, "H264", NULL, NULL, NULL, 0 },
 	{ "sdp_bad/base64_h264", V264 "a=fmtp:96 sprop-parameter-sets=Z0L!AA==,aM48gA==\r\n",
