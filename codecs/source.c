@@ -341,6 +341,7 @@ source_open(const struct source_opts *o, struct source **out, char **cause)
 		*cause = NULL;
 		rtspc_free(&s->rc);
 		decode_free(&s->dec);
+		av_frame_free(&s->first);
 		/* Some servers (GStreamer's shared media) are still tearing
 		 * down after our DESCRIBE and answer the next one with 503. */
 		for (int i = 0; i < 5; i++) {

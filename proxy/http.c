@@ -71,7 +71,7 @@ http_render_metrics(const struct http_camera *cams, int n)
 		{ "camveil_faces_obscured_total", "counter", "Face regions obscured, summed over frames" },
 		{ "camveil_faces_tracked_total", "counter", "Distinct faces tracked" },
 		{ "camveil_fail_closed_frames_total", "counter", "Frames fully obscured because detection failed or was late" },
-		{ "camveil_decode_errors_total", "counter", "Damaged packets from the camera skipped" },
+		{ "camveil_decode_errors_total", "counter", "Damaged packets (libavformat) or pictures (camveil's RTSP client) from the camera" },
 		{ "camveil_reconnects_total", "counter", "Connection attempts to the camera after the first" },
 		{ "camveil_readers", "gauge", "RTSP readers playing" },
 		{ "camveil_reader_sessions_total", "counter", "RTSP sessions set up" },
