@@ -17,7 +17,9 @@
 #           the frames real time asks for and fully obscured < 1%. N grows
 #           until one does not keep up.
 # rss       One 1080p25 camera for BENCH_RSS_SECONDS with a reader connecting
-#           and leaving every 2 s and one recording throughout; VmRSS sampled
+#           and leaving every 2 s and one recording throughout, plus a small
+#           GStreamer RTSP camera read by camveil's RTSP client and killed and
+#           restarted every 30 s (the client reconnects); VmRSS sampled
 #           every 10 s.
 #
 # Environment: SHARED (../shared), BENCH_LAT_SECONDS (30), BENCH_LAT_RES
@@ -161,9 +163,22 @@ print('%d camera(s): %.1f fps each (of 25), %.2f%% fully obscured -> %s' % ($n, 
 
 rss() {
 	local secs=${BENCH_RSS_SECONDS:-600}
-	echo "== RSS, one 1080p25 camera, $secs s, a reader joining and leaving every 2 s"
+	echo "== RSS, one 1080p25 camera, $secs s, a reader joining and leaving every 2 s;" \
+		"an RTSP camera restarted every 30 s"
+	local cp
+	cp=$(free_port)
+	rtsp_camera() {
+		/usr/bin/python3 "$TOOLS/rtsp-camera.py" --pattern --size 320x240 --fps 10 \
+			--port "$cp" --die-with-parent >"$T/cam.log" 2>&1 &
+		CAM=$!
+		pids+=("$CAM")
+	}
+	rtsp_camera
 	start_proxy "  - name: cam
     source: \"$T/1080p25.mp4\"
+  - name: rtsp
+    source: \"rtsp://127.0.0.1:$cp/stream\"
+    detect_threads: 1
 "
 	wait_streaming || return 1
 	ffmpeg -v quiet -rtsp_transport tcp -i "rtsp://$RTSP/cam" -t "$secs" -c copy -y "$T/long.mkv" &
@@ -176,9 +191,14 @@ rss() {
 		if [ $((($(date +%s) - start) % 10)) -lt 2 ]; then
 			line+=" $(($(date +%s) - start))s:$(($(rss_kib "$PROXY") / 1024))M"
 		fi
+		if [ $((churn % 15)) -eq 0 ]; then	# every 30 s
+			kill -9 "$CAM" 2>/dev/null
+			wait "$CAM" 2>/dev/null
+			rtsp_camera
+		fi
 	done
 	echo "VmRSS (MiB) over time:$line"
-	echo "readers churned: $churn"
+	echo "readers churned: $churn; RTSP camera reconnects: $(api reconnects | awk '$1 == "rtsp" {print $2}')"
 	stop_proxy
 }
 
