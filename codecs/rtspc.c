@@ -46,9 +46,8 @@
 #define UDP_RCVBUF	(4 * 1024 * 1024)
 #define MAX_REDIRECTS	3
 
-/* start() results besides 0 and errors */
+/* start() result besides 0 and errors */
 #define REDIRECTED	1
-#define UDP_REFUSED	2
 
 struct rtspc {
 	struct rtspc_opts o;
@@ -1225,19 +1224,26 @@ start(struct rtspc *c, int tcp, char **cause)
 	resolve(track, sizeof track, base, c->media.control);
 	resolve(c->play_url, sizeof c->play_url, base, c->media.session_control);
 
-	if (tcp) {
-		snprintf(extra, sizeof extra,
-		    "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n");
-	} else {
-		if ((port = open_udp(c, cause)) < 0)
-			return port;
-		snprintf(extra, sizeof extra,
-		    "Transport: RTP/AVP;unicast;client_port=%d-%d\r\n", port, port + 1);
+	for (;;) {
+		if (tcp) {
+			snprintf(extra, sizeof extra,
+			    "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n");
+		} else {
+			if ((port = open_udp(c, cause)) < 0)
+				return port;
+			snprintf(extra, sizeof extra,
+			    "Transport: RTP/AVP;unicast;client_port=%d-%d\r\n", port,
+			    port + 1);
+		}
+		if ((ret = transact(c, "SETUP", track, extra, cause)) < 0)
+			return ret;
+		if (c->resp->status != 461 || tcp || c->o.transport != RTSPC_AUTO)
+			break;
+		/* auto: UDP refused, ask for TCP on the same connection. */
+		log_info("%s: UDP refused, using TCP", c->url);
+		close_udp(c);
+		c->tcp = tcp = 1;
 	}
-	if ((ret = transact(c, "SETUP", track, extra, cause)) < 0)
-		return ret;
-	if (c->resp->status == 461 && !tcp)
-		return UDP_REFUSED;
 	if ((ret = status_ok(c, "SETUP", cause)) < 0)
 		return ret;
 	if (c->resp->session == NULL) {
@@ -1288,13 +1294,6 @@ start_any(struct rtspc *c, int tcp, char **cause)
 
 	for (int r = 0; r <= MAX_REDIRECTS; r++) {
 		ret = start(c, tcp, cause);
-		if (ret == UDP_REFUSED) {
-			log_info("%s: UDP refused, using TCP", c->url);
-			end_session(c);
-			tcp = 1;
-			r--;
-			continue;
-		}
 		if (ret != REDIRECTED)
 			break;
 		end_session(c);

@@ -31,10 +31,11 @@ camera() {
 camera h265 --file "$CLIP" --codec h265
 camera jpeg --pattern --size 160x120 --fps 5 --codec jpeg
 camera tcp --pattern --size 160x120 --fps 5 --transport tcp
+camera tcp2 --pattern --size 160x120 --fps 5 --transport tcp
 camera udp --pattern --size 160x120 --fps 5 --transport udp
 camera basic --pattern --size 160x120 --fps 5 --user cam --password 'p@ss:w/rd' --auth basic
 camera digest --pattern --size 160x120 --fps 5 --user cam --password 'p@ss:w/rd' --auth digest
-for n in h265 jpeg tcp udp basic digest; do
+for n in h265 jpeg tcp tcp2 udp basic digest; do
 	for _ in $(seq 100); do grep -q READY "$T/cam-$n.log" && break; sleep 0.1; done
 	grep -q READY "$T/cam-$n.log" || { not_ok "camera $n starts"; cat "$T/cam-$n.log"; exit 1; }
 done
@@ -55,6 +56,9 @@ cameras:
   - name: udponly
     source: "rtsp://127.0.0.1:$PORT_udp/stream"
     transport: tcp
+  - name: udpwanted
+    source: "rtsp://127.0.0.1:$PORT_tcp2/stream"
+    transport: udp
   - name: basic
     source: "rtsp://cam:$PW@127.0.0.1:$PORT_basic/stream"
     transport: udp
@@ -100,6 +104,8 @@ check "libav: rtsp_client libavformat streams ($(field libav input))" \
 
 check "udponly: SETUP over TCP refused: backoff naming it ($(field udponly error))" \
 	bash -c '[[ "$0" == *SETUP*461* ]]' "$(field udponly error)"
+check "udpwanted: UDP asked of a TCP-only camera: no silent TCP, backoff naming it ($(field udpwanted error))" \
+	bash -c '[[ "$0" == *SETUP*461* ]]' "$(field udpwanted error)"
 check "nocreds: error asks for credentials ($(field nocreds error))" \
 	bash -c '[[ "$0" == *"wants credentials"* ]]' "$(field nocreds error)"
 check "wrongpw: error says the credentials were rejected ($(field wrongpw error))" \
@@ -110,6 +116,10 @@ check "errors never show the password" bash -c "! grep -q 'p%40ss\|p@ss' '$T/pro
 
 wait "$REC"; rc=$?
 check "h265: recording through camveil (exit $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] ||
+	{ tail -5 "$T/rec-h265.log"; curl -s "$API/api/v1/cameras"; echo; tail -20 "$T/proxy.log"; } |
+	sed 's/^/# /'
+
 d=$(duration "$T/h265.mkv")
 check "h265: recording lasts 6 +- 2 s (${d:-?} s)" near "$d" 6 2
 n=$(out_faces "$T/h265.mkv")
