@@ -80,54 +80,16 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode hex (spaces allowed), then append fill bytes of filler(). */
 static uint8_t *
 unhex_fill(const char *s, size_t fill, size_t *len)
 {
-	uint8_t *out = malloc(strlen(s) / 2 + fill + 1);
-	size_t n = 0;
+	uint8_t *out = unit_unhex_room(s, fill, len);
 
-	assert_non_null(out);
-	while (*s != '\0') {
-		int hi, lo;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		hi = hexval(s[0]);
-		lo = s[1] != '\0' ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0)
-			fail_msg("bad hex in test table: %s", s);
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
 	/* Never zero: no start codes or emulation questions inside. */
 	for (size_t j = 0; j < fill; j++)
-		out[n++] = (uint8_t)(1 + (j * 131) % 255);
-	*len = n;
-	/* Shrink so one byte past the end is outside the allocation. */
-	out = realloc(out, n > 0 ? n : 1);
-	assert_non_null(out);
+		out[(*len)++] = (uint8_t)(1 + (j * 131) % 255);
 	return out;
-}
-
-static uint8_t *
-unhex(const char *s, size_t *len)
-{
-	return unhex_fill(s, 0, len);
 }
 
 static uint32_t
@@ -906,7 +868,7 @@ test_roundtrip(void **state)
 
 	for (int k = 0; k < 3 && c->au[k] != NULL; k++) {
 		size_t len;
-		uint8_t *au = unhex(c->au[k], &len);
+		uint8_t *au = unit_unhex(c->au[k], &len);
 		uint32_t ts = 0xfffff000u + (uint32_t)k * 3600;	/* wraps too */
 		struct depay_au out;
 		int n;
@@ -973,8 +935,8 @@ test_drop_each(void **state)
 {
 	const struct drop_case *c = *state;
 	size_t alen, plen, off[8], nl[8];
-	uint8_t *au = unhex(c->au, &alen);
-	uint8_t *pau = unhex(c->codec == RTP_H264 ? AU264_P : AU265_P, &plen);
+	uint8_t *au = unit_unhex(c->au, &alen);
+	uint8_t *pau = unit_unhex(c->codec == RTP_H264 ? AU264_P : AU265_P, &plen);
 	int nnal = nal_bounds(au, alen, off, nl, 8), npkt, owner[CAP_PKTS];
 	size_t hl = c->codec == RTP_H264 ? 1 : 2;
 	struct rtp_packetizer s = {
@@ -1048,7 +1010,7 @@ static void
 test_garbage(void **state)
 {
 	size_t vlen;
-	uint8_t *valid = unhex("80600010 00001000 11223344 7c85 0102030405", &vlen);
+	uint8_t *valid = unit_unhex("80600010 00001000 11223344 7c85 0102030405", &vlen);
 	int taken = 0;
 
 	(void)state;
@@ -1161,7 +1123,7 @@ test_rtcp(void **state)
 {
 	const struct rtcp_case *c = *state;
 	size_t len;
-	uint8_t *in = unhex(c->in, &len);
+	uint8_t *in = unit_unhex(c->in, &len);
 	struct depay_rtcp r, untouched;
 
 	memset(&r, 0xa5, sizeof r);
@@ -1186,7 +1148,7 @@ static void
 test_rtcp_prefixes(void **state)
 {
 	size_t len;
-	uint8_t *full = unhex(GST_SR GST_SDES GST_BYE, &len);
+	uint8_t *full = unit_unhex(GST_SR GST_SDES GST_BYE, &len);
 
 	(void)state;
 	assert_int_equal(len, 88);
@@ -1271,7 +1233,7 @@ test_rr(void **state)
 	for (int s = 0; s < 3 && c->step[s].want != NULL; s++) {
 		const struct rr_step *st = &c->step[s];
 		size_t wlen, n;
-		uint8_t *want = unhex(st->want, &wlen), *buf;
+		uint8_t *want = unit_unhex(st->want, &wlen), *buf;
 
 		for (int i = 0; st->seqs[i] >= 0; i++)
 			push_seq(d, (uint16_t)st->seqs[i], st->ssrc ? st->ssrc : SSRC_A);

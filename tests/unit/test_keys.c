@@ -78,18 +78,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode hex into out (exactly want bytes, else the test fails). */
 static void
 unhex(const char *s, uint8_t *out, size_t want)
@@ -97,7 +85,7 @@ unhex(const char *s, uint8_t *out, size_t want)
 	size_t n = 0;
 
 	for (; s[0] != '\0'; s += 2) {
-		int hi = hexval(s[0]), lo = s[1] != '\0' ? hexval(s[1]) : -1;
+		int hi = unit_hexval(s[0]), lo = s[1] != '\0' ? unit_hexval(s[1]) : -1;
 
 		if (hi < 0 || lo < 0 || n == want)
 			fail_msg("bad hex in test table: %s", s);

@@ -36,47 +36,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode hex (spaces allowed) into a malloc'd buffer of exactly the size. */
-static uint8_t *
-unhex(const char *s, size_t *len)
-{
-	uint8_t *out = malloc(strlen(s) / 2 + 1);
-	size_t n = 0;
-
-	assert_non_null(out);
-	while (*s != '\0') {
-		int hi, lo;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		hi = hexval(s[0]);
-		lo = s[1] != '\0' ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0)
-			fail_msg("bad hex in test table: %s", s);
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	/* Shrink so one byte past the end is outside the allocation. */
-	out = realloc(out, n > 0 ? n : 1);
-	assert_non_null(out);
-	return out;
-}
-
 static uint32_t
 rd32(const uint8_t *p)
 {
@@ -132,13 +91,13 @@ test_next_nal(void **state)
 {
 	const struct nal_case *c = *state;
 	size_t len, nal_len;
-	uint8_t *in = unhex(c->in, &len);
+	uint8_t *in = unit_unhex(c->in, &len);
 	const uint8_t *p = in, *nal;
 	int i;
 
 	for (i = 0; c->want[i] != NULL; i++) {
 		size_t want_len;
-		uint8_t *want = unhex(c->want[i], &want_len);
+		uint8_t *want = unit_unhex(c->want[i], &want_len);
 
 		assert_int_equal(rtp_next_nal(&p, in + len, &nal, &nal_len), 1);
 		assert_int_equal(nal_len, want_len);
@@ -464,7 +423,7 @@ test_packetize_counters(void **state)
 		.codec = RTP_H264, .pt = 97, .ssrc = 1, .seq = 65535, .mtu = 1400,
 	};
 	size_t len;
-	uint8_t *au = unhex("00000001 65 0102030405", &len);
+	uint8_t *au = unit_unhex("00000001 65 0102030405", &len);
 
 	(void)state;
 	cap_reset(-1, 0);
@@ -545,7 +504,7 @@ test_packetize_param(void **state)
 		.codec = c->codec, .pt = c->pt, .ssrc = 1, .seq = 5, .mtu = c->mtu,
 	};
 	size_t len;
-	uint8_t *au = unhex("00000001 6501 0000000001 4601 0203", &len);
+	uint8_t *au = unit_unhex("00000001 6501 0000000001 4601 0203", &len);
 
 	cap_reset(-1, 0);
 	assert_int_equal(rtp_packetize(&s, au, len, 0, cap_emit, &cap), ERR_INVAL);
@@ -579,7 +538,7 @@ test_packetize_empty(void **state)
 		.codec = c->codec, .pt = 96, .ssrc = 1, .seq = 5, .mtu = 1400,
 	};
 	size_t len;
-	uint8_t *au = unhex(c->au, &len);
+	uint8_t *au = unit_unhex(c->au, &len);
 
 	cap_reset(-1, 0);
 	assert_int_equal(rtp_packetize(&s, au, len, 0, cap_emit, &cap), 0);
@@ -623,7 +582,7 @@ test_sr(void **state)
 {
 	const struct sr_case *c = *state;
 	size_t want_len, n;
-	uint8_t *want = unhex(c->want, &want_len);
+	uint8_t *want = unit_unhex(c->want, &want_len);
 	uint8_t *out = malloc(want_len);
 	struct rtcp_rr rr;
 
@@ -796,7 +755,7 @@ test_rr(void **state)
 {
 	const struct rr_case *c = *state;
 	size_t len;
-	uint8_t *in = unhex(c->in, &len);
+	uint8_t *in = unit_unhex(c->in, &len);
 	struct rtcp_rr rr;
 
 	memset(&rr, 0xa5, sizeof rr);	/* must be overwritten either way */
@@ -828,7 +787,7 @@ static void
 test_rr_prefixes(void **state)
 {
 	size_t len;
-	uint8_t *full = unhex(RR1 SDES1, &len);
+	uint8_t *full = unit_unhex(RR1 SDES1, &len);
 
 	(void)state;
 	assert_int_equal(len, 44);
@@ -854,7 +813,7 @@ static void
 test_rr_garbage(void **state)
 {
 	size_t vlen;
-	uint8_t *valid = unhex(RR1 SDES1 "81cb0001 0a0b0c0d", &vlen);
+	uint8_t *valid = unit_unhex(RR1 SDES1 "81cb0001 0a0b0c0d", &vlen);
 	int ok = 0;
 
 	(void)state;
@@ -966,7 +925,7 @@ test_sdp(void **state)
 {
 	const struct sdp_case *c = *state;
 	size_t len;
-	uint8_t *ed = unhex(c->extradata, &len);
+	uint8_t *ed = unit_unhex(c->extradata, &len);
 	char out[1024];
 	int ret;
 
@@ -1000,7 +959,7 @@ test_sdp_prefixes(void **state)
 {
 	const struct prefix_case *c = *state;
 	size_t len;
-	uint8_t *full = unhex(c->blob, &len);
+	uint8_t *full = unit_unhex(c->blob, &len);
 	char out[1024];
 
 	for (size_t n = 0; n <= len; n++) {
@@ -1027,7 +986,7 @@ test_sdp_cap(void **state)
 {
 	const struct prefix_case *c = *state;
 	size_t len, need = strlen(c->want) + 1;
-	uint8_t *ed = unhex(c->blob, &len);
+	uint8_t *ed = unit_unhex(c->blob, &len);
 
 	for (size_t cap_ = 0; cap_ <= need; cap_++) {
 		char *out = malloc(cap_ > 0 ? cap_ : 1);
@@ -1083,7 +1042,7 @@ static void
 test_sdp_garbage(void **state)
 {
 	size_t alen, hlen;
-	uint8_t *avcc = unhex(AVCC264, &alen), *hvcc = unhex(HVCC265, &hlen);
+	uint8_t *avcc = unit_unhex(AVCC264, &alen), *hvcc = unit_unhex(HVCC265, &hlen);
 	char out[4096];
 
 	(void)state;

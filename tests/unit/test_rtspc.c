@@ -242,43 +242,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static uint8_t *
-unhex(const char *s, size_t *len)
-{
-	uint8_t *out = malloc(strlen(s) / 2 + 1);
-	size_t n = 0;
-
-	assert_non_null(out);
-	while (*s != '\0') {
-		int hi, lo;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		hi = hexval(s[0]);
-		lo = s[1] != '\0' ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0)
-			fail_msg("bad hex in test table: %s", s);
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	return out;
-}
-
 /* n bytes of s in a heap buffer of exactly n bytes: no NUL after them. */
 static char *
 exact(const char *s, size_t n)
@@ -731,7 +694,7 @@ test_sdp(void **state)
 		assert_int_equal(m->pt, c->pt);
 	if (ret == 0) {
 		size_t elen;
-		uint8_t *ed = unhex(c->extradata, &elen);
+		uint8_t *ed = unit_unhex(c->extradata, &elen);
 
 		assert_int_equal(m->hevc, c->hevc);
 		assert_int_equal(m->donl, c->donl);

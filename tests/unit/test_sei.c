@@ -78,47 +78,6 @@ __lsan_default_suppressions(void)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode hex (spaces allowed) into a malloc'd buffer of exactly the size. */
-static uint8_t *
-unhex(const char *s, size_t *len)
-{
-	uint8_t *out = malloc(strlen(s) / 2 + 1);
-	size_t n = 0;
-
-	assert_non_null(out);
-	while (*s != '\0') {
-		int hi, lo;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		hi = hexval(s[0]);
-		lo = s[1] != '\0' ? hexval(s[1]) : -1;
-		if (hi < 0 || lo < 0)
-			fail_msg("bad hex in test table: %s", s);
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	/* Shrink so one byte past the end is outside the allocation. */
-	out = realloc(out, n > 0 ? n : 1);
-	assert_non_null(out);
-	return out;
-}
-
 /* Copy into an exact-size heap buffer (never NULL). */
 static uint8_t *
 exact_copy(const uint8_t *p, size_t n)
@@ -835,7 +794,7 @@ test_extract(void **state)
 {
 	const struct ex_case *c = *state;
 	size_t len;
-	uint8_t *in = unhex(c->in, &len);
+	uint8_t *in = unit_unhex(c->in, &len);
 	int ret, i;
 
 	got_reset();
@@ -845,7 +804,7 @@ test_extract(void **state)
 	assert_int_equal(ret, c->want);
 	for (i = 0; c->msgs[i] != NULL; i++) {
 		size_t wlen;
-		uint8_t *want = unhex(c->msgs[i], &wlen);
+		uint8_t *want = unit_unhex(c->msgs[i], &wlen);
 
 		if (i >= got.n)
 			fail_msg("message %d not delivered", i);
@@ -1012,7 +971,7 @@ test_nls(void **state)
 {
 	const struct nls_case *c = *state;
 	size_t len;
-	uint8_t *in = unhex(c->in, &len);
+	uint8_t *in = unit_unhex(c->in, &len);
 	int nls = -1;
 
 	assert_int_equal(sei_nal_length_size(len > 0 ? in : NULL, len, c->hevc,
@@ -1127,7 +1086,7 @@ hex_packet(const char *hex)
 {
 	AVPacket *pkt = av_packet_alloc();
 	size_t n;
-	uint8_t *b = unhex(hex, &n);
+	uint8_t *b = unit_unhex(hex, &n);
 
 	assert_non_null(pkt);
 	if (n > 0) {
@@ -1145,9 +1104,9 @@ test_insert(void **state)
 	const struct ins_case *c = *state;
 	AVPacket *pkt = hex_packet(c->in);
 	size_t plen, in_len, want_len;
-	uint8_t *pl = unhex(c->payload, &plen);
+	uint8_t *pl = unit_unhex(c->payload, &plen);
 	uint8_t *msg = malloc(SEI_UUID_SIZE + plen);
-	uint8_t *in = unhex(c->in, &in_len);
+	uint8_t *in = unit_unhex(c->in, &in_len);
 	const uint8_t *m[1];
 	size_t ml[1];
 	int ret;
@@ -1160,7 +1119,7 @@ test_insert(void **state)
 	ret = sei_insert(pkt, c->hevc, c->nls, m, ml, 1);
 	assert_int_equal(ret, c->want_ret);
 	if (ret == 0) {
-		uint8_t *want = unhex(c->want, &want_len);
+		uint8_t *want = unit_unhex(c->want, &want_len);
 
 		assert_int_equal((size_t)pkt->size, want_len);
 		assert_memory_equal(pkt->data, want, want_len);
@@ -1242,7 +1201,7 @@ main(void)
 {
 	static struct unit_list l;
 	size_t n;
-	uint8_t *u = unhex(UU, &n);
+	uint8_t *u = unit_unhex(UU, &n);
 
 	memcpy(hex_uuid, u, sizeof hex_uuid);
 	free(u);
