@@ -1,6 +1,8 @@
 /*
- * Live source: libavformat input with deadlines and an abort flag, the
- * decode stage, and looping for files.
+ * Live source: the input (camveil's RTSP client for H.264/H.265 cameras,
+ * which hands over whole pictures at the RTP marker bit; libavformat for
+ * everything else, with deadlines and an abort flag), the decode stage,
+ * and looping for files.
  *
  * Some cameras send no timestamps at all: HTTP multipart MJPEG (the
  * mpjpeg demuxer) and raw elementary streams. libavformat then makes up

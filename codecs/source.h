@@ -2,8 +2,9 @@
  * Live sources: a camera URL (rtsp://, http:// MJPEG, ...) or a file that
  * is looped forever, read and decoded to frames. Calls block; a camera
  * makes them from its own thread. Every blocking step has a deadline and
- * the owner's stop flag is polled through libavformat's interrupt
- * callback, so a dead camera or a shutdown never hangs a thread.
+ * the owner's stop flag is polled (by our RTSP client, or through
+ * libavformat's interrupt callback), so a dead camera or a shutdown never
+ * hangs a thread.
  *
  * The source does not pace files: it reports the media time of each
  * frame and the camera sleeps to it.
