@@ -567,10 +567,14 @@ next_packet(struct source *s, char **cause)
 	}
 	ret = av_read_frame(s->fmt, s->pkt);
 	s->arrival = clock_mono();
+	if (s->o.stop != NULL && s->o.stop(s->o.stop_arg)) {
+		/* An interrupted read can return what it had as a packet:
+		 * not worth a "damaged packet" warning on the way out. */
+		av_packet_unref(s->pkt);
+		return ERR_EOF;
+	}
 	if (ret >= 0)
 		return 0;
-	if (s->o.stop != NULL && s->o.stop(s->o.stop_arg))
-		return ERR_EOF;
 	if (s->timed_out) {
 		err_cause(cause, "no data for %d ms", s->o.timeout_ms);
 		return ERR_TIMEOUT;
