@@ -1210,6 +1210,11 @@ start(struct rtspc *c, int tcp, char **cause)
 	if ((ret = status_ok(c, "DESCRIBE", cause)) < 0)
 		return ret;
 	ret = rtspc_parse_sdp(c->resp->body, c->resp->body_len, &c->media);
+	if (ret == ERR_UNSUPPORTED && c->media.pt >= 0) {
+		err_cause(cause, "%s: the camera's H.264 uses packetization-mode 2 "
+		    "(interleaved), which camveil's client does not take", c->url);
+		return ret;
+	}
 	if (ret == ERR_UNSUPPORTED) {
 		err_cause(cause, "%s: the camera's video is %s, not H.264 or H.265", c->url,
 		    c->media.encoding[0] ? c->media.encoding : "missing from its SDP");
