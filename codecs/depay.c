@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/intreadwrite.h>
+
 #include "../util/err.h"
 #include "depay.h"
 
@@ -223,10 +225,12 @@ aggregate(struct depay *d, const uint8_t *p, size_t n)
 		first = 0;
 		if (i + 2 > n)
 			return ERR_CORRUPT;
-		sz = (size_t)p[i] << 8 | p[i + 1];
+		sz = AV_RB16(p + i);
 		i += 2;
 		if (sz == 0 || sz > n - i)
 			return ERR_CORRUPT;
+		/* Header already in the unit: none to add (hdr is still
+		 * read for the key flag). */
 		put_nal(d, p + i, 0, p + i, sz);
 		i += sz;
 	}
@@ -399,7 +403,7 @@ depay_push(struct depay *d, const uint8_t *pkt, size_t len)
 	if (pkt[0] & 0x10) {	/* header extension */
 		if (off + 4 > len)
 			goto bad;
-		off += 4 + 4u * ((size_t)pkt[off + 2] << 8 | pkt[off + 3]);
+		off += 4 + 4u * (size_t)AV_RB16(pkt + off + 2);
 	}
 	if (off > len)
 		goto bad;
@@ -409,9 +413,9 @@ depay_push(struct depay *d, const uint8_t *pkt, size_t len)
 		end = len - pkt[len - 1];
 	}
 	marker = pkt[1] >> 7;
-	seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
-	ssrc = (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 | (uint32_t)pkt[10] << 8 | pkt[11];
+	seq = AV_RB16(pkt + 2);
+	ts = AV_RB32(pkt + 4);
+	ssrc = AV_RB32(pkt + 8);
 	if ((taken = sequence(d, seq, ssrc)) == 0)
 		return 0;
 	d->st.packets++;
@@ -439,21 +443,6 @@ bad:
 	return ERR_CORRUPT;
 }
 
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 int
 depay_rtcp_parse(const uint8_t *p, size_t len, struct depay_rtcp *out)
 {
@@ -469,14 +458,14 @@ depay_rtcp_parse(const uint8_t *p, size_t len, struct depay_rtcp *out)
 
 		if (len - i < 4 || (p[i] >> 6) != 2)
 			return ERR_CORRUPT;
-		n = 4 * ((size_t)(p[i + 2] << 8 | p[i + 3]) + 1);
+		n = 4 * ((size_t)AV_RB16(p + i + 2) + 1);
 		if (n > len - i || ((p[i] & 0x20) && i + n != len))
 			return ERR_CORRUPT;
 		if (p[i + 1] == 200 && n >= 28 && !r.have_sr) {
 			r.have_sr = 1;
-			r.sr_ssrc = be32(p + i + 4);
-			r.sr_ntp = (uint64_t)be32(p + i + 8) << 32 | be32(p + i + 12);
-			r.sr_rtp = be32(p + i + 16);
+			r.sr_ssrc = AV_RB32(p + i + 4);
+			r.sr_ntp = (uint64_t)AV_RB32(p + i + 8) << 32 | AV_RB32(p + i + 12);
+			r.sr_rtp = AV_RB32(p + i + 16);
 		} else if (p[i + 1] == 203) {
 			r.bye = 1;
 		}
@@ -504,7 +493,7 @@ depay_rtcp_rr(struct depay *d, uint32_t our_ssrc, const char *cname,
 	buf[0] = (uint8_t)(0x80 | (d->have_seq ? 1 : 0));
 	buf[1] = 201;
 	buf[3] = (uint8_t)(rr / 4 - 1);
-	wr32(buf + 4, our_ssrc);
+	AV_WB32(buf + 4, our_ssrc);
 	if (d->have_seq) {
 		expected = ext - d->base_seq + 1;
 		lost = expected > d->received ? expected - d->received : 0;
@@ -517,17 +506,17 @@ depay_rtcp_rr(struct depay *d, uint32_t our_ssrc, const char *cname,
 		lost_iv = (int32_t)(exp_iv - rec_iv);
 		if (exp_iv != 0 && lost_iv > 0)
 			fraction = (uint8_t)(((uint32_t)lost_iv << 8) / exp_iv);
-		wr32(buf + 8, d->ssrc);
-		wr32(buf + 12, (uint32_t)fraction << 24 | lost);
-		wr32(buf + 16, ext);
-		wr32(buf + 20, 0);	/* jitter: not estimated */
-		wr32(buf + 24, lsr);
-		wr32(buf + 28, dlsr);
+		AV_WB32(buf + 8, d->ssrc);
+		AV_WB32(buf + 12, (uint32_t)fraction << 24 | lost);
+		AV_WB32(buf + 16, ext);
+		AV_WB32(buf + 20, 0);	/* jitter: not estimated */
+		AV_WB32(buf + 24, lsr);
+		AV_WB32(buf + 28, dlsr);
 	}
 	buf[rr] = 0x81;		/* SDES, one chunk */
 	buf[rr + 1] = 202;
 	buf[rr + 3] = (uint8_t)(sdes / 4 - 1);
-	wr32(buf + rr + 4, our_ssrc);
+	AV_WB32(buf + rr + 4, our_ssrc);
 	buf[rr + 8] = 1;	/* CNAME */
 	buf[rr + 9] = (uint8_t)cn;
 	memcpy(buf + rr + 10, cname, cn);

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include <libavutil/base64.h>
+#include <libavutil/intreadwrite.h>
 #include <libavutil/md5.h>
 #include <libavutil/mem.h>
 #include <libavutil/random_seed.h>
@@ -1048,7 +1049,7 @@ take_interleaved(struct rtspc *c)
 
 	if (c->in_len < 4)
 		return 0;
-	n = (size_t)c->in[2] << 8 | c->in[3];
+	n = AV_RB16(c->in + 2);
 	if (c->in_len < 4 + n)
 		return 0;
 	if (c->in[1] == c->ch_rtp)
