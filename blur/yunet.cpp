@@ -183,12 +183,13 @@ yunet_run(struct yunet *y, const uint8_t *bgr, int stride, struct rect roi,
 		cv::Mat img(roi.h, roi.w, CV_8UC3,
 		    (void *)(bgr + (size_t)roi.y * stride + (size_t)roi.x * 3),
 		    (size_t)stride);
-		if (in_w == roi.w && in_h == roi.h)
-			img.copyTo(y->resized);
-		else
+		if (in_w == roi.w && in_h == roi.h) {
+			cv::dnn::blobFromImage(img, y->blob);
+		} else {
 			cv::resize(img, y->resized, cv::Size(in_w, in_h), 0, 0,
 			    in_w * 2 < roi.w ? cv::INTER_AREA : cv::INTER_LINEAR);
-		cv::dnn::blobFromImage(y->resized, y->blob);
+			cv::dnn::blobFromImage(y->resized, y->blob);
+		}
 		cv::dnn::Net &net = net_for(y, in_w, in_h);
 		net.setInput(y->blob);
 		net.forward(y->outs, y->out_names);
