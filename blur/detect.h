@@ -36,7 +36,7 @@ struct detect_opts {
 	int tile;		/* fine pass tile side, network pixels (default 320) */
 	int threads;		/* OpenCV threads, process-wide (default 1; 0 = all) */
 	int tiles_per_frame;	/* fine tiles per frame; 0 = auto (default): the
-				   count comes from detect_rotation's period */
+				   caller passes a count to detect_plan */
 };
 
 /* One pass: region src of the frame, resized to w x h for the network. */
@@ -65,13 +65,11 @@ void detect_free(struct detect **d);
 int detect_tiles(const struct detect *d, int frame_w, int frame_h);
 
 /*
- * Rotation tiles to plan on this frame (call once per planned frame) so
- * that every tile is visited within `period` frames: tiles / period per
- * frame, the fraction carried over, so any `period` calls in a row add
- * up to exactly the number of tiles. opts.tiles_per_frame, if set, is
- * used as it is instead. detect_plan's refresh counts in this period.
+ * Fine tiles to scan per frame so that every tile is revisited within
+ * `period` frames: opts.tiles_per_frame if set, else ceil(tiles / period).
  */
-int detect_rotation(struct detect *d, int frame_w, int frame_h, int period);
+int detect_tiles_per_frame(const struct detect *d, int frame_w, int frame_h,
+    int period);
 
 /*
  * Plan this frame's passes: the coarse pass(es), the tiles holding the

@@ -491,7 +491,7 @@ tiles_for(struct pipeline *p, int fw, int fh)
 
 	if (period > hold)
 		period = hold;
-	return detect_rotation(p->det, fw, fh, period < 1 ? 1 : period);
+	return detect_tiles_per_frame(p->det, fw, fh, period < 1 ? 1 : period);
 }
 
 /*
@@ -501,13 +501,12 @@ tiles_for(struct pipeline *p, int fw, int fh)
 static void
 submit_cur(struct pipeline *p, int fw, int fh)
 {
+	int tiles = tiles_for(p, fw, fh);
 	int nb = track_boxes(p->tr, p->boxes, MAX_BOXES);
 
 	pthread_mutex_lock(&p->mu);
 	if (!outstanding(p) && codecs_frame_ref(p->job_frame, p->cur.f) == 0) {
-		/* Only a frame that is scanned takes its share of the
-		 * rotation. The worker is idle, so p->det is free. */
-		p->job_tiles = tiles_for(p, fw, fh);
+		p->job_tiles = tiles;
 		/* Where the tracked faces are now: their tiles get scanned,
 		 * smallest faces first (the coarse pass sees the large ones). */
 		p->job_nhints = 0;
