@@ -51,6 +51,8 @@ struct detect_stats {
 	uint64_t tiles_run;	/* rotation tiles planned */
 	uint64_t tiles_unchanged;	/* rotation tiles asked for but passed
 					   over: no tile left had changed */
+	uint64_t tiles_flat;	/* rotation tiles not asked for: the rate
+				   shrinks with the flat part of the picture */
 	uint64_t hint_tiles;	/* tiles planned for tracked small faces */
 };
 

@@ -556,6 +556,7 @@ run_frames(struct run *r, char **cause)
 		c->st.fail_closed = c->base.fail_closed + ps.fail_closed;
 		c->st.fine_passes = c->base.fine_passes + ps.fine_passes;
 		c->st.tiles_unchanged = c->base.tiles_unchanged + ps.tiles_unchanged;
+		c->st.tiles_flat = c->base.tiles_flat + ps.tiles_flat;
 		c->st.decode_errors = c->base_errors + source_errors(r->src);
 		pthread_mutex_unlock(&c->mu);
 	}
@@ -593,6 +594,7 @@ camera_main(void *arg)
 			c->base.fail_closed += ps.fail_closed;
 			c->base.fine_passes += ps.fine_passes;
 			c->base.tiles_unchanged += ps.tiles_unchanged;
+			c->base.tiles_flat += ps.tiles_flat;
 		}
 		if (r.src != NULL)
 			c->base_errors += source_errors(r.src);

@@ -42,6 +42,7 @@ struct camera_status {
 				   with a live camera when overloaded */
 	int64_t fine_passes;	/* detector fine tiles scanned */
 	int64_t tiles_unchanged; /* fine tiles passed over, picture unchanged */
+	int64_t tiles_flat;	/* rotation tiles not asked for: flat picture */
 	double since;		/* wall clock (s) of the last state change */
 	uint64_t detect_hist[CAMERA_HIST];
 	double detect_sum;	/* seconds */

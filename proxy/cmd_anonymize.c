@@ -339,7 +339,7 @@ cmd_anonymize(int argc, char **argv)
 		    "\"decode_errors\":%lld,\"streams_copied\":%lld,"
 		    "\"streams_dropped\":%lld,\"seconds\":%.3f,\"fps\":%.2f,"
 		    "\"detect_ms_per_frame\":%.2f,\"fine_passes\":%lld,"
-		    "\"tiles_unchanged\":%lld,\"sealed_regions\":%lld,"
+		    "\"tiles_unchanged\":%lld,\"tiles_flat\":%lld,\"sealed_regions\":%lld,"
 		    "\"sealed_bytes\":%lld,\"seal_errors\":%lld}\n",
 		    encrypt ? "encrypt" : obscure_mode_name(o.mode), (long long)st.frames, (long long)st.faces,
 		    (long long)st.face_regions, (long long)st.fail_closed,
@@ -347,7 +347,8 @@ cmd_anonymize(int argc, char **argv)
 		    (long long)st.streams_dropped, st.seconds,
 		    st.seconds > 0 ? st.frames / st.seconds : 0,
 		    st.frames > 0 ? st.detect_ms / st.frames : 0,
-		    (long long)st.fine_passes, (long long)st.tiles_unchanged, (long long)st.sealed,
+		    (long long)st.fine_passes, (long long)st.tiles_unchanged,
+		    (long long)st.tiles_flat, (long long)st.sealed,
 		    (long long)st.sealed_bytes, (long long)st.seal_errors);
 	} else if (!quiet) {
 		fprintf(stderr, "%s: %lld frames, %lld %s (%lld regions) obscured, "

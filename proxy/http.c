@@ -82,6 +82,7 @@ http_render_metrics(const struct http_camera *cams, int n)
 		{ "camveil_overload_dropped_frames_total", "counter", "Frames dropped, never sent, to catch up with a live camera when overloaded" },
 		{ "camveil_detect_fine_passes_total", "counter", "Fine detector tiles scanned (small faces): the rotation, and the tiles of tracked faces" },
 		{ "camveil_detect_tiles_unchanged_total", "counter", "Fine detector tiles passed over because their picture had not changed" },
+		{ "camveil_detect_tiles_flat_total", "counter", "Fine detector tiles the rotation did not ask for because part of the picture is flat (no face can be there)" },
 		{ "camveil_detect_seconds", "histogram", "Face detector time per frame" },
 		{ "camveil_added_latency_seconds", "histogram", "Time from a frame's arrival from the camera to its RTP packets being sent" },
 	};
@@ -116,11 +117,12 @@ http_render_metrics(const struct http_camera *cams, int n)
 			case 14: v = c->cam.overload_dropped; break;
 			case 15: v = c->cam.fine_passes; break;
 			case 16: v = c->cam.tiles_unchanged; break;
-			case 17:
+			case 17: v = c->cam.tiles_flat; break;
+			case 18:
 				hist(fp, m[k].name, c->name, c->cam.detect_hist,
 				    c->cam.detect_sum, c->cam.detect_count);
 				continue;
-			case 18:
+			case 19:
 				hist(fp, m[k].name, c->name, c->media.lat_buckets,
 				    c->media.lat_sum, c->media.lat_count);
 				continue;

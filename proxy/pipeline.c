@@ -828,6 +828,7 @@ pipeline_get_stats(struct pipeline *p, struct pipeline_stats *s)
 	pthread_mutex_lock(&p->mu);
 	s->fine_passes = (int64_t)(p->dst.tiles_run + p->dst.hint_tiles);
 	s->tiles_unchanged = (int64_t)p->dst.tiles_unchanged;
+	s->tiles_flat = (int64_t)p->dst.tiles_flat;
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -1164,6 +1165,7 @@ out:
 		stats->detect_ms = ps.detect_ms;
 		stats->fine_passes = ps.fine_passes;
 		stats->tiles_unchanged = ps.tiles_unchanged;
+		stats->tiles_flat = ps.tiles_flat;
 		stats->sealed = ps.sealed;
 		stats->sealed_bytes = ps.sealed_bytes;
 		stats->seal_errors = ps.seal_errors;

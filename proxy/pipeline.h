@@ -87,6 +87,7 @@ struct pipeline_stats {
 	int64_t fine_passes;	/* fine tiles scanned: rotation and tracked
 				   small faces */
 	int64_t tiles_unchanged;/* rotation tiles passed over: picture unchanged */
+	int64_t tiles_flat;	/* rotation tiles not asked for: flat picture */
 };
 
 void pipeline_defaults(struct pipeline_opts *o);

@@ -15,6 +15,7 @@
 #include "../../blur/detect.h"
 #include "../../util/err.h"
 
+#define DETECT_REFRESH_TEST 4	/* detect.c's DETECT_REFRESH */
 #define SHARED_MODEL \
 	"../shared/models/ShiqiYu_libfacedetection.train/yunet_n_640_640.onnx"
 
@@ -441,6 +442,25 @@ frame_fill(struct frame *f, int x, int y, int w, int h, uint8_t v)
 		memset(f->y + (size_t)r * f->img.width + x, v, (size_t)w);
 }
 
+/* Texture: squares of 16 px alternating v - 15 and v + 15 (no tile flat). */
+static void
+frame_texture(struct frame *f, int x0, int y0, int w, int h, uint8_t v)
+{
+	for (int y = y0; y < y0 + h; y++)
+		for (int x = x0; x < x0 + w; x++)
+			f->y[(size_t)y * f->img.width + x] =
+			    (uint8_t)(((x / 16 + y / 16) & 1) ? v + 15 : v - 15);
+}
+
+/* f = base, with sensor-like noise of -3..+3 levels on every 7th pixel. */
+static void
+frame_noise(struct frame *f, const uint8_t *base, unsigned *seed)
+{
+	memcpy(f->y, base, (size_t)f->img.width * f->img.height);
+	for (size_t k = 0; k < (size_t)f->img.width * f->img.height; k += 7)
+		f->y[k] = (uint8_t)(base[k] - 3 + (*seed = *seed * 1103515245 + 12345) % 7);
+}
+
 /* Plan one frame; returns its fine passes and, in *covers, whether one
  * of them contains the point (px, py). */
 static int
@@ -475,16 +495,19 @@ test_gate(void **state)
 	int all = detect_tiles(d, 1920, 1080), per = 2, rot = (all + per - 1) / per;
 	int covers, n = 0, found = -1;
 	unsigned seed = 7;
+	uint8_t *base = malloc((size_t)1920 * 1080);
 
 	(void)state;
+	assert_non_null(base);
 	assert_int_equal(all, 18);
+	frame_texture(f, 0, 0, 1920, 1080, 90);
+	memcpy(base, f->y, (size_t)1920 * 1080);
 	for (int i = 0; i < rot; i++)
 		n += plan_tiles(d, f, per, 0, 0, &covers);
 	assert_int_equal(n, all);
 	/* Still picture, with sensor-like noise of +-3 levels. */
 	for (int i = 0; i < rot; i++) {
-		for (size_t k = 0; k < (size_t)1920 * 1080; k += 7)
-			f->y[k] = (uint8_t)(87 + (seed = seed * 1103515245 + 12345) % 7);
+		frame_noise(f, base, &seed);
 		if (plan_tiles(d, f, per, 0, 0, &covers) != 0)
 			fail_msg("plan %d: a tile of a still picture scanned again", i);
 	}
@@ -514,9 +537,12 @@ test_gate(void **state)
 	assert_true(st.tiles_run >= (uint64_t)(2 * all) && st.tiles_run <= (uint64_t)(3 * all));
 	assert_int_equal(st.tiles_run + st.tiles_unchanged, st.plans * per);
 	assert_int_equal(st.hint_tiles, 0);
+	assert_int_equal(st.tiles_flat, 0);
 	/* A new frame size starts over: every tile is new. */
 	frame_free(f);
+	free(base);
 	f = frame_new(1280, 720, 90);
+	frame_texture(f, 0, 0, 1280, 720, 90);
 	all = detect_tiles(d, 1280, 720);
 	n = 0;
 	for (int i = 0; i < all; i++)
@@ -524,6 +550,119 @@ test_gate(void **state)
 	assert_int_equal(n, all);
 	frame_free(f);
 	detect_free(&d);
+}
+
+/* Index of the tile whose frame rect is r, in tiles[0..n), or -1. */
+static int
+tile_index(const struct rect *tiles, int n, struct rect r)
+{
+	for (int k = 0; k < n; k++)
+		if (tiles[k].x == r.x && tiles[k].y == r.y && tiles[k].w == r.w &&
+		    tiles[k].h == r.h)
+			return k;
+	return -1;
+}
+
+/*
+ * Flat tiles (a blank wall): they leave the rotation but for the refresh,
+ * and the rate shrinks with them, so the tiles that could hold a face
+ * are still each visited about once a rotation of the full rate. A
+ * face-sized patch appearing on the wall makes its tile count again.
+ */
+static void
+test_flat(void **state)
+{
+	struct detect *d = open_detector(16, 0), *ref = open_detector(16, 0);
+	struct frame *f = frame_new(1920, 1080, 120);
+	struct detect_pass ps[DETECT_MAX_PASSES];
+	struct detect_stats st;
+	struct rect tiles[18];
+	int all = detect_tiles(d, 1920, 1080), per = 2, rot = (all + per - 1) / per;
+	int last[18], visits[18] = { 0 }, flat[18], plans = 216, nt = 0;
+	int covers, found = -1, nflat = 0;
+	unsigned seed = 11;
+	uint8_t *base = malloc((size_t)1920 * 1080);
+
+	(void)state;
+	assert_non_null(base);
+	assert_int_equal(all, 18);
+	/* The tiles, in rotation order, from a plan without the picture. */
+	while (nt < all) {
+		int np = detect_plan(ref, 1920, 1080, NULL, 9, NULL, 0, ps);
+
+		for (int i = np - 9; i < np; i++)
+			tiles[nt++] = ps[i].src;
+	}
+	/* Left of x = 1000 a wall: a gentle gradient (3 levels per 100 px)
+	 * and noise; the rest squares of 16 px drawn anew every frame (it
+	 * changes: the change test lets it through). */
+	for (int y = 0; y < 1080; y++)
+		for (int x = 0; x < 1000; x++)
+			base[(size_t)y * 1920 + x] = (uint8_t)(100 + x * 3 / 100);
+	for (int k = 0; k < all; k++) {
+		last[k] = -1;
+		flat[k] = tiles[k].x + tiles[k].w + 8 < 1000;
+		nflat += flat[k];
+	}
+	assert_int_equal(nflat, 6);	/* two columns of three */
+	for (int i = 0; i < plans; i++) {
+		int np;
+
+		for (int y = 0; y < 1080; y += 16)
+			for (int x = 1000; x < 1920; x += 16) {
+				uint8_t v = (uint8_t)(70 + (seed = seed * 1103515245 + 12345) % 100);
+
+				for (int r = y; r < y + 16 && r < 1080; r++)
+					memset(base + (size_t)r * 1920 + x, v, x + 16 <= 1920 ? 16 : 1920 - x);
+			}
+		frame_noise(f, base, &seed);
+		np = detect_plan(d, 1920, 1080, &f->img, per, NULL, 0, ps);
+		for (int j = 1; j < np; j++) {
+			int k = tile_index(tiles, all, ps[j].src);
+
+			assert_in_range(k, 0, all - 1);
+			/* After the first rotation a textured tile comes round
+			 * within about a rotation of the full rate. */
+			if (!flat[k] && last[k] >= 0 && i - last[k] > rot + 2)
+				fail_msg("plan %d: textured tile %d waited %d plans", i, k,
+				    i - last[k]);
+			if (i >= 2 * rot)
+				visits[k]++;
+			last[k] = i;
+		}
+	}
+	for (int k = 0; k < all; k++) {
+		int most = flat[k] ? (plans - 2 * rot) / (DETECT_REFRESH_TEST * rot) + 1 :
+		    plans;
+
+		if (!flat[k] && visits[k] < (plans - 2 * rot) / (rot + 2))
+			fail_msg("textured tile %d: %d visits in %d plans", k, visits[k],
+			    plans - 2 * rot);
+		if (visits[k] > most)
+			fail_msg("flat tile %d: %d visits in %d plans, want at most %d",
+			    k, visits[k], plans - 2 * rot, most);
+	}
+	detect_get_stats(d, &st);
+	/* The rate: 2 * (12 + 6 / 4) / 18 = 1.5 a plan, so 0.5 dropped. */
+	assert_int_equal(st.tiles_flat + st.tiles_run + st.tiles_unchanged,
+	    st.plans * per);
+	if (st.tiles_flat < (uint64_t)(plans * 0.45) || st.tiles_flat > (uint64_t)(plans * 0.55))
+		fail_msg("%llu rotation tiles dropped as flat in %d plans, want "
+		    "0.5 a plan", (unsigned long long)st.tiles_flat, plans);
+	/* A face-sized patch, 60 levels brighter, on the wall. */
+	for (int y = 300; y < 324; y++)
+		memset(base + (size_t)y * 1920 + 300, 160, 24);
+	for (int i = 0; i < rot + 2 && found < 0; i++) {
+		frame_noise(f, base, &seed);
+		if (plan_tiles(d, f, per, 312, 312, &covers) > 0 && covers)
+			found = i;
+	}
+	if (found < 0)
+		fail_msg("a patch on the wall was not scanned within %d plans", rot + 2);
+	frame_free(f);
+	free(base);
+	detect_free(&d);
+	detect_free(&ref);
 }
 
 /* ---- tracked small faces: their tiles every frame ----------------------- */
@@ -616,6 +755,7 @@ main(void)
 	UNIT_TABLE(&l, run_cases, test_run_no_face);
 	UNIT_TEST(&l, test_finish);
 	UNIT_TEST(&l, test_gate);
+	UNIT_TEST(&l, test_flat);
 	UNIT_TABLE(&l, hint_cases, test_hint);
 	return unit_run("detect", &l);
 }
