@@ -620,18 +620,14 @@ finish_cur(struct pipeline *p)
 	if (!got)
 		failed = 1;
 
-	ret = codecs_frame_make_writable(s.f);
-	if (ret < 0) {
-		codecs_frame_free(&s.f);
-		return ret;
-	}
-	codecs_frame_image(s.f, &img);
-	if (failed) {
-		obscure_full(&img);
-		p->st.fail_closed++;
-		log_debug("frame at %.3fs fully obscured: detection %s", s.t,
-		    s.seq == 0 ? "busy" : got ? "failed" : "late");
-	} else {
+	/*
+	 * The decoder may still hold the picture as a reference: drawing
+	 * into it takes a copy (3 MB at 1080p). A frame with nothing to
+	 * hide goes out without one, unless it waits in the look-back line,
+	 * where a face found later may be drawn into it.
+	 */
+	nb = 0;
+	if (!failed) {
 		int created = track_update(p->tr, s.t, p->dets, n);
 
 		nb = track_boxes(p->tr, p->boxes, MAX_BOXES);
@@ -643,6 +639,21 @@ finish_cur(struct pipeline *p)
 			if (created > 0)
 				log_debug("t=%.3f %d new face(s)", s.t, created);
 		}
+	}
+	if (failed || nb > 0 || p->o.lookback > 0) {
+		ret = codecs_frame_make_writable(s.f);
+		if (ret < 0) {
+			codecs_frame_free(&s.f);
+			return ret;
+		}
+	}
+	codecs_frame_image(s.f, &img);
+	if (failed) {
+		obscure_full(&img);
+		p->st.fail_closed++;
+		log_debug("frame at %.3fs fully obscured: detection %s", s.t,
+		    s.seq == 0 ? "busy" : got ? "failed" : "late");
+	} else {
 		for (int i = 0; i < nb; i++)
 			cover(p, &s, p->boxes[i].box, p->boxes[i].id, &failed);
 		p->st.face_regions += nb;
