@@ -38,7 +38,7 @@
 
 /*
  * Flat tiles. A tile none of whose windows of 3 x 3 blocks (one and a
- * half smallest faces) spans more than DETECT_FLAT levels of block mean
+ * half smallest faces) spans DETECT_FLAT levels of block mean or more
  * cannot hold a face: a blank wall, a ceiling, sky. Measured with the
  * same block means on every face an exhaustive scan finds in three 1080p
  * clips (MOT20-05 crowd at night, MOT17-13 street, vtest corridor: 1130
@@ -55,14 +55,15 @@ struct tile_state {
 	int bx, by, bw, bh;	/* the tile's blocks in the grid */
 	int age;		/* plans since the last scan */
 	int scanned;		/* scanned at least once */
-	int flat;		/* this frame: no window spans DETECT_FLAT */
+	int flat;		/* on this frame (see DETECT_FLAT) */
 };
 
 struct detect {
 	struct detect_opts o;
 	struct yunet *net;
 	int cursor;		/* next fine tile */
-	int credit;		/* rotation tiles owed, in 1/ntiles units */
+	int credit;		/* rotation tiles owed, in units of
+				   1 / (ntiles * DETECT_REFRESH) */
 
 	/* Change test state, for frames of fw x fh. */
 	int fw, fh;
