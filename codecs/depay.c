@@ -50,6 +50,10 @@ struct depay {
 	uint32_t base_seq;
 	uint32_t bad_seq;	/* RFC 3550: a jump, confirmed by its successor */
 	uint32_t received, expected_prior, received_prior;
+	int have_transit;	/* jitter: transit of the last packet timed */
+	uint32_t transit_ssrc;
+	int32_t transit;
+	uint64_t jitter16;	/* jitter x 16 (RFC 3550 A.8), < 2^35 */
 	struct depay_stats st;
 };
 
@@ -87,6 +91,7 @@ void
 depay_get_stats(const struct depay *d, struct depay_stats *st)
 {
 	*st = d->st;
+	st->jitter = (uint32_t)(d->jitter16 >> 4);
 }
 
 /* Append to the access unit; past max_au it is damaged and stops growing. */
@@ -387,8 +392,43 @@ sequence(struct depay *d, uint16_t seq, uint32_t ssrc)
 	return 1;
 }
 
+/* Interarrival jitter: the running mean of |D| over 16 packets. */
+static void
+jitter(struct depay *d, uint32_t ssrc, uint32_t ts, uint32_t arrival)
+{
+	int32_t transit = (int32_t)(arrival - ts), dt;
+
+	if (!d->have_transit || ssrc != d->transit_ssrc) {
+		d->have_transit = 1;
+		d->transit_ssrc = ssrc;
+		d->transit = transit;
+		d->jitter16 = 0;
+		return;
+	}
+	dt = (int32_t)((uint32_t)transit - (uint32_t)d->transit);
+	d->transit = transit;
+	if (dt < 0)
+		dt = dt == INT32_MIN ? INT32_MAX : -dt;
+	d->jitter16 += (uint64_t)dt - ((d->jitter16 + 8) >> 4);
+}
+
+static int push(struct depay *d, const uint8_t *pkt, size_t len, int timed,
+    uint32_t arrival);
+
 int
 depay_push(struct depay *d, const uint8_t *pkt, size_t len)
+{
+	return push(d, pkt, len, 0, 0);
+}
+
+int
+depay_push_at(struct depay *d, const uint8_t *pkt, size_t len, uint32_t arrival)
+{
+	return push(d, pkt, len, 1, arrival);
+}
+
+static int
+push(struct depay *d, const uint8_t *pkt, size_t len, int timed, uint32_t arrival)
 {
 	size_t off = 12, end = len;
 	uint32_t ts, ssrc;
@@ -419,6 +459,8 @@ depay_push(struct depay *d, const uint8_t *pkt, size_t len)
 	if ((taken = sequence(d, seq, ssrc)) == 0)
 		return 0;
 	d->st.packets++;
+	if (timed)
+		jitter(d, ssrc, ts, arrival);
 	if (d->have_cur && ts != d->cur.ts)
 		finish(d);	/* the marker was lost, or never sent */
 	if (taken == 2)
@@ -509,7 +551,7 @@ depay_rtcp_rr(struct depay *d, uint32_t our_ssrc, const char *cname,
 		AV_WB32(buf + 8, d->ssrc);
 		AV_WB32(buf + 12, (uint32_t)fraction << 24 | lost);
 		AV_WB32(buf + 16, ext);
-		AV_WB32(buf + 20, 0);	/* jitter: not estimated */
+		AV_WB32(buf + 20, (uint32_t)(d->jitter16 >> 4));
 		AV_WB32(buf + 24, lsr);
 		AV_WB32(buf + 28, dlsr);
 	}

@@ -37,6 +37,7 @@ struct depay_stats {
 	uint64_t late;		/* duplicate or behind the sequence: dropped */
 	uint64_t malformed;	/* bad header or payload: dropped */
 	uint64_t damaged_aus;	/* access units handed out damaged */
+	uint32_t jitter;	/* interarrival jitter, RTP timestamp units */
 };
 
 int depay_create(const struct depay_opts *o, struct depay **out);
@@ -48,6 +49,14 @@ void depay_free(struct depay **d);
  * are then fetched with depay_pop.
  */
 int depay_push(struct depay *d, const uint8_t *pkt, size_t len);
+
+/*
+ * depay_push, with the packet's arrival time in RTP timestamp units (the
+ * receiver's clock times the clock rate, wrapping), from which the
+ * interarrival jitter of the receiver reports is estimated (RFC 3550
+ * 6.4.1, A.8). depay_push alone leaves the estimate as it is.
+ */
+int depay_push_at(struct depay *d, const uint8_t *pkt, size_t len, uint32_t arrival);
 
 /*
  * Next completed access unit into *au: 1, or 0 if none is ready.

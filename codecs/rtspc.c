@@ -1035,7 +1035,8 @@ got_rtp(struct rtspc *c, const uint8_t *p, size_t n)
 		return;		/* before SETUP: not ours */
 	c->last_data = clock_mono();
 	c->got_rtp = 1;
-	depay_push(c->dp, p, n);
+	/* Arrival on the 90 kHz clock of video RTP, for the RR's jitter. */
+	depay_push_at(c->dp, p, n, (uint32_t)(uint64_t)(c->last_data * 90000));
 }
 
 /*

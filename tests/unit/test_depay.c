@@ -10,6 +10,7 @@
  */
 #include "unit.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../../codecs/depay.h"
@@ -1266,6 +1267,105 @@ test_rr_lost_capped(void **state)
 	depay_free(&d);
 }
 
+/*
+ * Interarrival jitter (RFC 3550 A.8) from depay_push_at: each case times
+ * 240 packets, one per 40 ms picture (3600 ticks at 90 kHz), with an
+ * extra delay per packet; the estimate must match the RFC's floating
+ * point recurrence J += (|D| - J) / 16 within a tick, in the stats and
+ * in the RR.
+ */
+struct jitter_case {
+	const char *name;
+	uint32_t ts0, arrival0;
+	int kind;		/* 0 none, 1 alternate +900, 2 one spike, 3 random */
+	uint32_t want_lo, want_hi;	/* expected reported jitter */
+};
+
+static struct jitter_case jitter_cases[] = {
+	{ "jitter/steady", 1000, 77, 0, 0, 0 },
+	{ "jitter/offset_wraps", 0xffff0000u, 0xfffff000u, 0, 0, 0 },
+	{ "jitter/alternate_10ms", 5, 9, 1, 890, 900 },
+	{ "jitter/one_spike", 123, 456, 2, 0, 60 },
+	{ "jitter/random_0_20ms", 0x7ffff000u, 3, 3, 400, 800 },
+};
+
+static void
+test_rr_jitter(void **state)
+{
+	const struct jitter_case *c = *state;
+	struct depay *d = make(0, 0, 0);
+	static const uint8_t nal[] = { 0x41, 0x01 };
+	struct depay_stats st;
+	double j = 0, last = 0;
+	uint8_t buf[64];
+
+	for (int i = 0; i < 240; i++) {
+		uint32_t ts = c->ts0 + (uint32_t)i * 3600, extra = 0;
+		size_t len;
+		uint8_t *p;
+		double transit;
+
+		if (c->kind == 1)
+			extra = (i & 1) ? 900 : 0;
+		else if (c->kind == 2)
+			extra = i == 100 ? 9000 : 0;
+		else if (c->kind == 3)
+			extra = rng() % 1800;
+		p = rtp_pkt((uint16_t)(7 + i), ts, 1, 96, SSRC_A, nal, sizeof nal, &len);
+		assert_int_equal(depay_push_at(d, p, len, c->arrival0 + (uint32_t)i * 3600 + extra), 0);
+		free(p);
+		transit = (double)extra;
+		if (i > 0)
+			j += (fabs(transit - last) - j) / 16;
+		last = transit;
+	}
+	depay_get_stats(d, &st);
+	if (fabs((double)st.jitter - j) > 1.0 || st.jitter < c->want_lo || st.jitter > c->want_hi)
+		fail_msg("jitter %u, the RFC's recurrence gives %.1f, want %u..%u", st.jitter, j,
+		    c->want_lo, c->want_hi);
+	assert_int_equal(depay_rtcp_rr(d, OUR, "", 0, 0, buf, sizeof buf), 32 + 12);
+	assert_int_equal(rd32(buf + 20), st.jitter);
+	depay_free(&d);
+}
+
+/* Untimed packets leave the estimate alone; a new SSRC starts it over. */
+static void
+test_rr_jitter_untimed_and_ssrc(void **state)
+{
+	struct depay *d = make(0, 0, 0);
+	static const uint8_t nal[] = { 0x41, 0x01 };
+	struct depay_stats st;
+	uint32_t before;
+	size_t len;
+	uint8_t *p;
+
+	(void)state;
+	for (int i = 0; i < 64; i++) {
+		p = rtp_pkt((uint16_t)i, (uint32_t)i * 3600, 1, 96, SSRC_A, nal, sizeof nal, &len);
+		depay_push_at(d, p, len, (uint32_t)i * 3600 + ((i & 1) ? 1800 : 0));
+		free(p);
+	}
+	depay_get_stats(d, &st);
+	before = st.jitter;
+	assert_true(before > 1000);
+	for (int i = 64; i < 96; i++) {
+		p = rtp_pkt((uint16_t)i, (uint32_t)i * 3600, 1, 96, SSRC_A, nal, sizeof nal, &len);
+		depay_push(d, p, len);
+		free(p);
+	}
+	depay_get_stats(d, &st);
+	assert_int_equal(st.jitter, before);
+	for (int i = 0; i < 8; i++) {
+		p = rtp_pkt((uint16_t)(900 + i), 5 + (uint32_t)i * 3600, 1, 96, SSRC_B, nal,
+		    sizeof nal, &len);
+		depay_push_at(d, p, len, 123456 + (uint32_t)i * 3600);
+		free(p);
+	}
+	depay_get_stats(d, &st);
+	assert_int_equal(st.jitter, 0);
+	depay_free(&d);
+}
+
 /* SDES CNAME: any length up to 255, END octet, padded to 32 bits; cap. */
 static void
 test_rr_cname(void **state)
@@ -1334,6 +1434,8 @@ main(void)
 	UNIT_TEST(&l, test_rtcp_prefixes);
 	UNIT_TABLE(&l, rr_cases, test_rr);
 	UNIT_TEST(&l, test_rr_lost_capped);
+	UNIT_TABLE(&l, jitter_cases, test_rr_jitter);
+	UNIT_TEST(&l, test_rr_jitter_untimed_and_ssrc);
 	UNIT_TEST(&l, test_rr_cname);
 	return unit_run("depay", &l);
 }
