@@ -127,6 +127,7 @@ check "metrics: frames out counted" test "$(v camveil_frames_out_total cam1)" -g
 check "metrics: faces obscured counted" test "$(v camveil_faces_obscured_total cam1)" -gt 10
 check "metrics: sessions counted" test "$(v camveil_reader_sessions_total cam1)" -ge 4
 check "metrics: latency histogram present" grep -q 'camveil_added_latency_seconds_bucket{camera="cam1",le="0.1"}' <<<"$m"
+check "metrics: flat-tile counter present" grep -q '^camveil_detect_tiles_flat_total{camera="cam1"} [0-9]' <<<"$m"
 check "metrics: reconnects of the dead camera counted" test "$(v camveil_reconnects_total dead)" -ge 1
 check "api: /api/v1/cameras is valid JSON" bash -c "curl -s $API/api/v1/cameras | python3 -m json.tool >/dev/null"
 check "api: /healthz answers 200" test "$(curl -s -o /dev/null -w '%{http_code}' "$API/healthz")" = 200
