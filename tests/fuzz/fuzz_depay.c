@@ -9,7 +9,9 @@
  * small max_au of 1024 bytes, else 64 KiB), then packets, each a 2-byte
  * big-endian length and that many bytes (the last one takes what is
  * left). Access units are popped after every packet, except after the
- * packets of which bit 3 of the option byte says to let them pile up. The
+ * packets of which bit 3 of the option byte says to let them pile up. With
+ * bit 4, packets are pushed with an arrival time (depay_push_at) taken
+ * from their last 4 bytes, for the jitter estimate. The
  * whole input is also parsed as an RTCP compound packet, and a receiver
  * report written at the end. Seed corpus: tests/fuzz/corpus/depay/ (RTP
  * from GStreamer's rtph264pay and rtph265pay, hand-made aggregation and
@@ -77,7 +79,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (n > 0)
 			memcpy(pkt, data + i, n);
-		ret = depay_push(d, pkt, n);
+		if (data[0] & 16) {
+			uint32_t arrival = (uint32_t)k * 3600u;
+
+			for (size_t b = n > 4 ? n - 4 : 0; b < n; b++)
+				arrival = arrival << 8 ^ pkt[b];
+			ret = depay_push_at(d, pkt, n, arrival);
+		} else {
+			ret = depay_push(d, pkt, n);
+		}
 		free(pkt);
 		if (ret != 0 && ret != ERR_CORRUPT)
 			abort();
