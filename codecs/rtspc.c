@@ -46,6 +46,7 @@
 #define UDP_FIRST	2.0		/* auto: seconds to wait for UDP before TCP */
 #define UDP_RCVBUF	(4 * 1024 * 1024)
 #define MAX_REDIRECTS	3
+#define VIDEO_CLOCK	90000		/* RTP clock of H.264 and H.265 video */
 
 /* start() result besides 0 and errors */
 #define REDIRECTED	1
@@ -1035,8 +1036,8 @@ got_rtp(struct rtspc *c, const uint8_t *p, size_t n)
 		return;		/* before SETUP: not ours */
 	c->last_data = clock_mono();
 	c->got_rtp = 1;
-	/* Arrival on the 90 kHz clock of video RTP, for the RR's jitter. */
-	depay_push_at(c->dp, p, n, (uint32_t)(uint64_t)(c->last_data * 90000));
+	/* Arrival on the RTP clock, for the RR's jitter. */
+	depay_push_at(c->dp, p, n, (uint32_t)(uint64_t)(c->last_data * VIDEO_CLOCK));
 }
 
 /*
@@ -1393,7 +1394,7 @@ rtspc_capture_us(const struct rtspc *c, int64_t pts)
 	if (!c->have_sr || !c->have_ts)
 		return 0;
 	sr_pts = c->last_ext + (int32_t)(c->sr_rtp - c->last_ts) - c->first_ext;
-	return c->sr_us + (pts - sr_pts) * 1000000 / 90000;
+	return c->sr_us + (pts - sr_pts) * 1000000 / VIDEO_CLOCK;
 }
 
 static void
