@@ -20,7 +20,7 @@ PKGS     := libavformat libavcodec libavutil libswscale yaml-0.1 \
 CV_CFLAGS := $(shell pkg-config --cflags opencv4 2>/dev/null || echo -I/usr/include/opencv4)
 CV_LIBS   := -lopencv_dnn -lopencv_imgproc -lopencv_core
 
-WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif

@@ -422,7 +422,7 @@ rtspc_parse_sdp(const char *sdp, size_t len, struct rtspc_media *m)
 				char v[32];
 				double f;
 
-				copy_value(v, sizeof v, memchr(p, ':', (size_t)(le - p)) + 1, le);
+				copy_value(v, sizeof v, (const char *)memchr(p, ':', (size_t)(le - p)) + 1, le);
 				f = strtod(v, NULL);
 				if (f > 0 && f <= 240)
 					m->fps = f;
